@@ -1,0 +1,112 @@
+"""Comparison helpers that explain what is wrong in a learner's answer."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+__all__ = ["Mistake", "check_array", "check_scalar"]
+
+
+class Mistake(NamedTuple):
+    """A typical wrong answer: what it would return, and what to tell the learner."""
+
+    value: object
+    message: str
+
+
+def _fmt(a):
+    with np.printoptions(precision=4, suppress=True, threshold=12, edgeitems=3):
+        return np.array2string(np.asarray(a, dtype=float), separator=", ")
+
+
+def _close(a, b, rtol, atol):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+def check_array(got, expected, what, *, mistakes=(), rtol=1e-6, atol=1e-9, context=""):
+    """Assert that ``got`` equals ``expected``; otherwise explain the difference.
+
+    Parameters
+    ----------
+    got : array_like or None
+        The learner's result.
+    expected : array_like
+        The reference result.
+    what : str
+        What is being checked, e.g. ``"mse_gradient(w, X, y)"``.
+    mistakes : iterable of Mistake
+        Typical wrong answers; if ``got`` matches one, its message is raised.
+    rtol, atol : float
+        Tolerances of :func:`numpy.allclose`.
+    context : str
+        Describes the inputs (shapes, values), added to the message.
+
+    Raises
+    ------
+    AssertionError
+        With a sentence naming the problem.
+
+    Examples
+    --------
+    >>> check_array([1.0, 2.0], np.array([1.0, 2.0]), "f(x)")
+    >>> check_array([-1.0, -2.0], np.array([1.0, 2.0]), "f(x)",
+    ...             mistakes=[Mistake(np.array([-1.0, -2.0]), "the sign is flipped")])
+    Traceback (most recent call last):
+    AssertionError: f(x) is wrong: the sign is flipped.
+    """
+    where = f" (inputs: {context})" if context else ""
+    if got is None:
+        raise AssertionError(
+            f"{what} returned None{where}. Did you forget the `return` statement?"
+        )
+    expected = np.asarray(expected, dtype=float)
+    try:
+        got_arr = np.asarray(got, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise AssertionError(
+            f"{what} should return numbers, got {type(got).__name__}{where}."
+        ) from err
+    for mistake in mistakes:
+        if _close(got_arr, mistake.value, rtol, atol) and not _close(got_arr, expected, rtol, atol):
+            raise AssertionError(f"{what} is wrong: {mistake.message}.")
+    if got_arr.shape != expected.shape:
+        hint = ""
+        if got_arr.shape == expected.shape[::-1] and got_arr.ndim == 2:
+            hint = " It looks transposed."
+        elif got_arr.size == expected.size:
+            hint = " Same number of entries in another shape: check your reshape or axis."
+        raise AssertionError(
+            f"{what} has shape {got_arr.shape}, expected {expected.shape}{where}.{hint}"
+        )
+    if not np.all(np.isfinite(got_arr)) and np.all(np.isfinite(expected)):
+        raise AssertionError(
+            f"{what} contains NaN or infinity{where}; expected finite values {_fmt(expected)}. "
+            "Look for an overflow (exp of a large number) or a division by zero."
+        )
+    if not _close(got_arr, expected, rtol, atol):
+        raise AssertionError(
+            f"{what} is wrong{where}: got {_fmt(got_arr)}, expected {_fmt(expected)}."
+        )
+
+
+def check_scalar(got, expected, what, *, mistakes=(), rtol=1e-6, atol=1e-9, context=""):
+    """Like :func:`check_array` for one number; also rejects arrays of several numbers.
+
+    Examples
+    --------
+    >>> check_scalar(np.float64(2.0), 2.0, "loss")
+    >>> check_scalar(np.array([1.0, 3.0]), 2.0, "loss")
+    Traceback (most recent call last):
+    AssertionError: loss should be a single number, got an array of shape (2,). Did you ...
+    """
+    if got is not None and np.ndim(got) != 0 and np.size(got) != 1:
+        raise AssertionError(
+            f"{what} should be a single number, got an array of shape {np.shape(got)}. "
+            "Did you forget to average (np.mean) or sum?"
+        )
+    if got is not None and np.size(got) == 1:
+        got = np.asarray(got, dtype=float).reshape(())
+    check_array(got, expected, what, mistakes=mistakes, rtol=rtol, atol=atol, context=context)

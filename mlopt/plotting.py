@@ -1,0 +1,129 @@
+"""Pictures of runs. Every function draws from a :class:`~mlopt.training.History` or a
+:class:`~mlopt.surfaces.Surface`; none computes an optimization itself.
+
+Each function takes an optional matplotlib ``ax`` and returns it, so figures compose.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+__all__ = ["plot_loss", "plot_contour", "plot_path"]
+
+
+def _axes(ax):
+    return plt.gca() if ax is None else ax
+
+
+def plot_loss(history, *, ax=None, label=None, log=True, optimum=0.0, **kwargs):
+    """Loss against iteration.
+
+    Parameters
+    ----------
+    history : History
+        From :func:`mlopt.training.minimize`.
+    ax : matplotlib Axes, optional
+    label : str, optional
+        Legend entry.
+    log : bool, default=True
+        Logarithmic y axis (linear convergence shows as a straight line).
+    optimum : float, default=0.0
+        Subtracted from the loss, so that ``log=True`` shows the suboptimality
+        :math:`f(x_k) - f^*`. Non-positive values are not drawn on a log axis.
+    **kwargs
+        Passed to ``Axes.plot``.
+
+    Returns
+    -------
+    Axes
+    """
+    ax = _axes(ax)
+    gap = history.loss - optimum
+    if log:
+        gap = np.where(np.isfinite(gap) & (gap > 0), gap, np.nan)
+        ax.set_yscale("log")
+    ax.plot(np.arange(len(gap)), gap, label=label, **kwargs)
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("loss" if optimum == 0 else "loss − optimum")
+    if label is not None:
+        ax.legend()
+    return ax
+
+
+def plot_contour(surface, *, ax=None, levels=30, resolution=200, log_levels=True,
+                 mark_minimum=True):
+    """Contour lines of a 2-D surface.
+
+    Parameters
+    ----------
+    surface : Surface
+        From :mod:`mlopt.surfaces`.
+    ax : matplotlib Axes, optional
+    levels : int, default=30
+    resolution : int, default=200
+        Grid points per axis.
+    log_levels : bool, default=True
+        Space the levels geometrically (shows the valley floor of ill-conditioned surfaces).
+    mark_minimum : bool, default=True
+        Draw a star at ``surface.minimizer``.
+
+    Returns
+    -------
+    Axes
+    """
+    ax = _axes(ax)
+    xs = np.linspace(*surface.xlim, resolution)
+    ys = np.linspace(*surface.ylim, resolution)
+    grid = np.array(np.meshgrid(xs, ys))
+    Z = surface.value(grid)
+    if log_levels:
+        lo = Z.min()
+        shifted = Z - lo + 1e-3 * (Z.max() - lo) + 1e-12
+        lv = np.geomspace(shifted.min(), shifted.max(), levels)
+        ax.contour(grid[0], grid[1], shifted, levels=lv, cmap="viridis", linewidths=0.8)
+    else:
+        ax.contour(grid[0], grid[1], Z, levels=levels, cmap="viridis", linewidths=0.8)
+    if mark_minimum:
+        ax.plot(*surface.minimizer, "*", color="gold", markersize=14, markeredgecolor="k",
+                zorder=3)
+    ax.set_xlim(surface.xlim)
+    ax.set_ylim(surface.ylim)
+    ax.set_title(surface.name)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    return ax
+
+
+def plot_path(history, *, ax=None, label=None, **kwargs):
+    """The sequence of iterates of a 2-D run, as a line with a dot per step.
+
+    Parameters
+    ----------
+    history : History
+        Its ``params`` must have 2 columns.
+    ax : matplotlib Axes, optional
+    label : str, optional
+    **kwargs
+        Passed to ``Axes.plot``.
+
+    Returns
+    -------
+    Axes
+
+    Raises
+    ------
+    ValueError
+        If the parameters are not 2-D.
+    """
+    ax = _axes(ax)
+    P = history.params
+    if P.ndim != 2 or P.shape[1] != 2:
+        raise ValueError(f"plot_path needs 2 parameters per iterate, got params of shape {P.shape}")
+    finite = np.all(np.isfinite(P), axis=1)
+    kwargs.setdefault("marker", "o")
+    kwargs.setdefault("markersize", 3)
+    ax.plot(P[finite, 0], P[finite, 1], label=label, **kwargs)
+    if label is not None:
+        ax.legend()
+    return ax
