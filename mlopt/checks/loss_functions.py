@@ -1,0 +1,129 @@
+"""Checks for the graded exercise of chapter 01, loss functions and gradients."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mlopt.checks._core import Mistake, check_array, check_scalar
+from mlopt.gradcheck import numerical_gradient
+from mlopt.losses import absolute_error, squared_error
+
+__all__ = ["check_mse", "check_mse_gradient", "check_mae_gradient", "check_central_difference"]
+
+
+def make_problem(n_samples=5, n_features=3, seed=0):
+    """A small linear-regression problem ``(w, X, y)`` with well-separated residuals."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, n_features))
+    w = rng.normal(size=n_features)
+    # residuals at least 0.2 away from 0, so sign(r) is unambiguous
+    r = rng.choice([-1.0, 1.0], size=n_samples) * rng.uniform(0.2, 2.0, size=n_samples)
+    y = X @ w - r
+    return w, X, y
+
+
+def _call(fn, name, *args):
+    """Call the learner's function on copies, and check that it left its inputs alone."""
+    copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
+    out = fn(*copies)
+    for original, copy in zip(args, copies):
+        if isinstance(original, np.ndarray) and not np.array_equal(original, copy):
+            raise AssertionError(
+                f"{name} modified its input array in place. Work on a copy "
+                "(e.g. `x = x.copy()` or `x + h * e` instead of `x += ...`)."
+            )
+    return out
+
+
+def _context(w, X, y):
+    return f"w.shape={w.shape}, X.shape={X.shape}, y.shape={y.shape}"
+
+
+def check_mse(mse, *, n_samples=5, n_features=3, seed=0):
+    """Check ``mse(w, X, y)`` = (1/n) Σ (xᵢᵀw − yᵢ)²."""
+    w, X, y = make_problem(n_samples, n_features, seed)
+    r = X @ w - y
+    n = len(y)
+    expected = squared_error(w, X, y)[0]
+    mistakes = [
+        Mistake(np.sum(r**2), "you summed the squared residuals; divide by n (use np.mean)"),
+        Mistake(np.sqrt(np.mean(r**2)), "this is the root mean squared error; leave out the sqrt"),
+        Mistake(np.mean(np.abs(r)), "this is the mean absolute error; square the residuals"),
+        Mistake(np.mean(r) ** 2, "you squared the mean residual; average the squares instead"),
+        Mistake(np.sum(r**2) / (2 * n), "you divided by 2n; the MSE divides by n"),
+    ]
+    got = _call(mse, "mse", w, X, y)
+    check_scalar(got, expected, "mse(w, X, y)", mistakes=mistakes, context=_context(w, X, y))
+
+
+def check_mse_gradient(mse_gradient, *, n_samples=5, n_features=3, seed=0):
+    """Check ``mse_gradient(w, X, y)`` = (2/n) Xᵀ(Xw − y)."""
+    w, X, y = make_problem(n_samples, n_features, seed)
+    r = X @ w - y
+    n = len(y)
+    expected = squared_error(w, X, y)[1]
+    mistakes = [
+        Mistake(-expected, "it has the opposite sign. With r = Xw - y (prediction minus "
+                "target) the gradient is +(2/n) X.T @ r; a gradient that points downhill makes "
+                "gradient descent climb the loss"),
+        Mistake(n * expected, "it is n times too large: divide the sum by n (the loss is a mean)"),
+        Mistake(-n * expected, "it has the opposite sign and misses the 1/n"),
+        Mistake(expected / 2, "it is half the right value: the derivative of r² is 2r"),
+        Mistake(2 * r[:, None] * X, "you returned one gradient per sample, shape (n, p); "
+                "average them over the samples: (2/n) X.T @ r"),
+        Mistake(-2 * r[:, None] * X, "you returned one gradient per sample with the wrong sign "
+                "(the source article's `2 * (y - y_pred) * X`); use (2/n) X.T @ (X @ w - y)"),
+    ]
+    got = _call(mse_gradient, "mse_gradient", w, X, y)
+    check_array(got, expected, "mse_gradient(w, X, y)", mistakes=mistakes,
+                context=_context(w, X, y))
+
+
+def check_mae_gradient(mae_gradient, *, n_samples=5, n_features=3, seed=0):
+    """Check ``mae_gradient(w, X, y)`` = (1/n) Xᵀ sign(Xw − y)."""
+    w, X, y = make_problem(n_samples, n_features, seed)
+    r = X @ w - y
+    n = len(y)
+    expected = absolute_error(w, X, y)[1]
+    mistakes = [
+        Mistake(-expected, "it has the opposite sign: d|r|/dr = sign(r) with r = Xw - y"),
+        Mistake(n * expected, "it is n times too large: divide by n (the loss is a mean)"),
+        Mistake(X.T @ r / n, "you used the residual r itself; the derivative of |r| is sign(r)"),
+        Mistake(2 * X.T @ r / n, "this is the MSE gradient; the derivative of |r| is sign(r)"),
+        Mistake(np.sign(X.T @ r) / n, "take the sign of each residual before multiplying by "
+                "X.T, not the sign of the result"),
+    ]
+    got = _call(mae_gradient, "mae_gradient", w, X, y)
+    check_array(got, expected, "mae_gradient(w, X, y)", mistakes=mistakes,
+                context=_context(w, X, y))
+
+
+def check_central_difference(central_difference, *, n=3, h=1e-3, seed=0):
+    """Check ``central_difference(f, x, h)`` = ((f(x + h eᵢ) − f(x − h eᵢ)) / 2h)ᵢ.
+
+    The test function is :math:`f(x) = \\sum x_i^3 + x_0 x_1`, whose third derivative is not
+    zero, so a forward difference is off by about :math:`3 x_i h` while a central difference
+    is off by only :math:`h^2`.
+    """
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0.5, 2.0, size=n)
+
+    def f(z):
+        return float(np.sum(z**3) + z[0] * z[-1])
+
+    expected = numerical_gradient(f, x, h=h)
+    forward = np.array([(f(x + h * e) - f(x)) / h for e in np.eye(n)])
+    backward = np.array([(f(x) - f(x - h * e)) / h for e in np.eye(n)])
+    mistakes = [
+        Mistake(forward, "this is the forward difference (f(x+h) - f(x)) / h, accurate to O(h) "
+                "only; use (f(x + h e_i) - f(x - h e_i)) / (2h)"),
+        Mistake(backward, "this is the backward difference (f(x) - f(x-h)) / h; use the "
+                "central difference (f(x + h e_i) - f(x - h e_i)) / (2h)"),
+        Mistake(2 * expected, "it is twice too large: the two points are 2h apart, divide by 2h"),
+        Mistake(expected / 2, "it is half the right value: divide by 2h, not 4h"),
+    ]
+    got = _call(central_difference, "central_difference", f, x, h)
+    # The exact gradient differs from the central difference by O(h^2) = 1e-6 here,
+    # the forward difference by O(h) = 1e-3: rtol=1e-8 separates them.
+    check_array(got, expected, "central_difference(f, x, h)", mistakes=mistakes, rtol=1e-8,
+                context=f"x={np.round(x, 4).tolist()}, h={h}")
