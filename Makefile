@@ -12,17 +12,22 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NBVAL := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := lab
-.PHONY: lab install test test-unit test-notebooks lint exercises validate grade bench clean
+.PHONY: lab install configure-jupyter test test-unit test-notebooks lint exercises validate grade bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
-	@# Learners keep nbgrader's Validate button; the instructor and exchange panels need a
-	@# shared exchange folder this course does not use, and fail without one.
-	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader:assignment-list @jupyter/nbgrader:course-list @jupyter/nbgrader:formgrader @jupyter/nbgrader:create-assignment >/dev/null 2>&1
-	$(BIN)/jupyter server extension disable --sys-prefix nbgrader.server_extensions.assignment_list nbgrader.server_extensions.course_list nbgrader.server_extensions.formgrader >/dev/null 2>&1
+	$(MAKE) --no-print-directory configure-jupyter
 	touch $(STAMP)
+
+# Learners keep nbgrader's Validate button; the instructor and exchange panels need a shared
+# exchange folder this course does not use, and fail without one. Conda users:
+#   make configure-jupyter JUPYTER=jupyter
+JUPYTER ?= $(BIN)/jupyter
+configure-jupyter:
+	$(JUPYTER) labextension disable --level=sys_prefix @jupyter/nbgrader:assignment-list @jupyter/nbgrader:course-list @jupyter/nbgrader:formgrader >/dev/null 2>&1
+	$(JUPYTER) server extension disable --sys-prefix nbgrader.server_extensions.assignment_list nbgrader.server_extensions.course_list nbgrader.server_extensions.formgrader >/dev/null 2>&1
 
 install: $(STAMP)
 
