@@ -10,6 +10,6 @@ The exercise notebooks' test cells call these checks; ``tests/test_checks.py`` f
 typical wrong answers and asserts that every one is rejected with the right message.
 """
 
-from mlopt.checks._core import Mistake, check_array, check_scalar
+from mlopt.checks._core import Mistake, call_on_copies, check_array, check_scalar
 
-__all__ = ["Mistake", "check_array", "check_scalar"]
+__all__ = ["Mistake", "call_on_copies", "check_array", "check_scalar"]

@@ -6,7 +6,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Mistake", "check_array", "check_scalar"]
+__all__ = ["Mistake", "call_on_copies", "check_array", "check_scalar"]
+
+IN_PLACE_FIX = "Work on a copy (e.g. `x = x.copy()`, or `x - step` instead of `x -= step`)."
 
 
 class Mistake(NamedTuple):
@@ -14,6 +16,47 @@ class Mistake(NamedTuple):
 
     value: object
     message: str
+
+
+def call_on_copies(fn, name, *args, fix=IN_PLACE_FIX):
+    """Call the learner's ``fn`` on copies of the array arguments; fail if it changed them.
+
+    Parameters
+    ----------
+    fn : callable
+        The learner's function.
+    name : str
+        Its name, for the message.
+    *args
+        Its arguments; arrays are copied before the call and compared after it.
+    fix : str
+        How to avoid modifying an input, in words that fit the task.
+
+    Returns
+    -------
+    object
+        What ``fn`` returned.
+
+    Raises
+    ------
+    AssertionError
+        If ``fn`` modified an input array in place.
+
+    Examples
+    --------
+    >>> def bad(x):
+    ...     x -= 1.0
+    ...     return x
+    >>> call_on_copies(bad, "bad", np.zeros(2))
+    Traceback (most recent call last):
+    AssertionError: bad modified its input array in place. Work on a copy ...
+    """
+    copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
+    out = fn(*copies)
+    for original, copy in zip(args, copies):
+        if isinstance(original, np.ndarray) and not np.array_equal(original, copy):
+            raise AssertionError(f"{name} modified its input array in place. {fix}")
+    return out
 
 
 def _fmt(a):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
-from mlopt.checks._core import Mistake, check_array, check_scalar
+from mlopt.checks._core import Mistake, call_on_copies, check_array, check_scalar
 from mlopt.gradcheck import numerical_gradient
 from mlopt.losses import absolute_error, squared_error
 
@@ -22,17 +24,9 @@ def make_problem(n_samples=5, n_features=3, seed=0):
     return w, X, y
 
 
-def _call(fn, name, *args):
-    """Call the learner's function on copies, and check that it left its inputs alone."""
-    copies = [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
-    out = fn(*copies)
-    for original, copy in zip(args, copies):
-        if isinstance(original, np.ndarray) and not np.array_equal(original, copy):
-            raise AssertionError(
-                f"{name} modified its input array in place. Work on a copy "
-                "(e.g. `x = x.copy()` or `x + h * e` instead of `x += ...`)."
-            )
-    return out
+_call = partial(
+    call_on_copies, fix="Work on a copy: `x = x.copy()`, or `x + h * e` instead of `x += ...`."
+)
 
 
 def _context(w, X, y):

@@ -1,0 +1,274 @@
+"""Checks for the graded exercise of chapter 02, linear regression in closed form."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+from sklearn.metrics import r2_score as sklearn_r2_score
+
+from mlopt.checks._core import Mistake, call_on_copies, check_array, check_scalar
+from mlopt.linear_model import LinearRegression, solve_lstsq, solve_normal_equation
+
+__all__ = [
+    "check_normal_equation",
+    "check_fit_with_intercept",
+    "check_lstsq_svd",
+    "check_lstsq_svd_rank_deficient",
+    "check_r2_score",
+]
+
+
+def make_regression(n_samples=8, n_features=3, seed=0, *, offset=0.0):
+    """A small noisy regression problem ``(X, y)``; ``offset`` shifts the features' means."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, n_features)) + offset * rng.uniform(1.0, 3.0, size=n_features)
+    w = rng.normal(size=n_features)
+    y = X @ w + 0.3 * rng.normal(size=n_samples)
+    return X, y
+
+
+def make_rank_deficient(n_samples=8, n_features=4, rank=2, seed=0, *, scale=1.0):
+    """``X = scale * A @ B`` of exact rank ``rank`` (collinear columns), and targets ``y``."""
+    rng = np.random.default_rng(seed)
+    X = scale * (rng.normal(size=(n_samples, rank)) @ rng.normal(size=(rank, n_features)))
+    y = rng.normal(size=n_samples)
+    return X, y
+
+
+_call = partial(
+    call_on_copies, fix="(`X -= ...` does that.) Compute new arrays: `Xc = X - X.mean(axis=0)`."
+)
+
+
+def _try(fn, name, *args):
+    """Like :func:`_call`, but return the error a learner's shape mistake raised, if any."""
+    try:
+        return _call(fn, name, *args), None
+    except (ValueError, np.linalg.LinAlgError) as err:
+        return None, err
+
+
+def _raised(name, err, context):
+    return f"{name} raised {type(err).__name__}: {err} (inputs: {context})."
+
+
+def _shapes(X, y):
+    return f"X.shape={X.shape}, y.shape={y.shape}"
+
+
+def _pair(got, name, n_features):
+    """Split the learner's ``(w, b)`` answer, explaining what is wrong with its form."""
+    if got is None:
+        raise AssertionError(f"{name} returned None. Did you forget `return w, b`?")
+    if isinstance(got, (tuple, list)) and len(got) == 2:
+        return got
+    if np.ndim(got) == 1 and np.size(got) == n_features + 1:
+        raise AssertionError(
+            f"{name} returned one array of {n_features + 1} numbers; return the pair "
+            "`w, b` instead (w of shape (n_features,), b a float), e.g. `return w[1:], w[0]` "
+            "if you solved with a column of ones first."
+        )
+    raise AssertionError(
+        f"{name} should return the pair `w, b` (w of shape (n_features,), b a float), "
+        f"got {type(got).__name__}."
+    )
+
+
+def check_normal_equation(normal_equation, *, n_samples=8, n_features=3, seed=0):
+    """Check ``normal_equation(X, y)`` solves Xᵀ X w = Xᵀ y."""
+    X, y = make_regression(n_samples, n_features, seed)
+    expected = solve_normal_equation(X, y)
+    gram, rhs = X.T @ X, X.T @ y
+    name, what = "normal_equation", "normal_equation(X, y)"
+    got, err = _try(normal_equation, name, X, y)
+    if err is not None:
+        raise AssertionError(
+            _raised(what, err, _shapes(X, y)) + " " + _diagnose_normal_equation(normal_equation)
+        )
+    if got is not None and np.shape(got) == (n_samples,) != (n_features,):
+        raise AssertionError(
+            f"{what} has shape {np.shape(got)}, one entry per sample; w has one per feature, "
+            f"{(n_features,)} (inputs: {_shapes(X, y)}). "
+            + _diagnose_normal_equation(normal_equation)
+        )
+    mistakes = [
+        Mistake(rhs / gram, "you divided by the matrix X.T @ X entry by entry; a matrix "
+                "equation is solved, not divided: np.linalg.solve(X.T @ X, X.T @ y)"),
+        Mistake(rhs / np.sum(X**2, axis=0), "you solved each feature on its own (X.T @ y "
+                "divided by each column's sum of squares), which ignores how the features "
+                "correlate; solve the whole system np.linalg.solve(X.T @ X, X.T @ y)"),
+        Mistake(gram @ rhs, "you multiplied X.T @ y by X.T @ X; you need its inverse: "
+                "np.linalg.solve(X.T @ X, X.T @ y)"),
+        Mistake(-expected, "it has the opposite sign; the normal equation is "
+                "X.T @ X w = X.T @ y, solve it as written"),
+    ]
+    check_array(got, expected, what, mistakes=mistakes, rtol=1e-6, context=_shapes(X, y))
+
+
+def _diagnose_normal_equation(normal_equation):
+    """Find which shape mistake raised, by trying the learner's code on a square X."""
+    p = 3
+    X, y = make_regression(p, p, seed=99)
+    got, _ = _try(normal_equation, "normal_equation", X, y)
+    specific = [
+        (np.linalg.solve(X @ X.T, X.T @ y), "You wrote X @ X.T, shape (n_samples, n_samples); "
+         "the normal equation uses X.T @ X, shape (n_features, n_features)."),
+        (np.linalg.solve(X.T @ X, y), "The right-hand side must be X.T @ y (shape "
+         "(n_features,)), not y (shape (n_samples,))."),
+        (np.linalg.solve(X @ X.T, y), "Use X.T @ X (not X @ X.T) on the left and X.T @ y "
+         "(not y) on the right."),
+    ]
+    if got is not None:
+        for value, message in specific:
+            if np.shape(got) == value.shape and np.allclose(got, value, rtol=1e-6):
+                return message
+    return (
+        "With X of shape (n_samples, n_features), np.linalg.solve(A, b) needs the square "
+        "matrix A = X.T @ X, shape (n_features, n_features) (not X @ X.T), and b = X.T @ y, "
+        "shape (n_features,) (not y). np.linalg.solve(X, y) fails because X is not square."
+    )
+
+
+def check_fit_with_intercept(fit_with_intercept, *, n_samples=10, n_features=3, seed=0):
+    """Check ``fit_with_intercept(X, y) -> (w, b)``: least squares for y ≈ Xw + b."""
+    X, y = make_regression(n_samples, n_features, seed, offset=1.0)
+    y = y + 2.0 + seed % 3
+    model = LinearRegression(solver="lstsq").fit(X, y)
+    w_ref, b_ref = model.coef_, model.intercept_
+    x_mean, y_mean = X.mean(axis=0), y.mean()
+    context = _shapes(X, y)
+    got = _call(fit_with_intercept, "fit_with_intercept", X, y)
+    w, b = _pair(got, "fit_with_intercept(X, y)", n_features)
+    w_mistakes = [
+        Mistake(np.linalg.lstsq(X, y, rcond=None)[0], "it is the fit without an intercept "
+                "(the plane is forced through the origin). Center first, Xc = X - "
+                "X.mean(axis=0) and yc = y - y.mean(), and solve the normal equation on Xc, yc"),
+        Mistake(np.linalg.lstsq(X, y - y_mean, rcond=None)[0], "you centered y but not X; "
+                "center the features too: Xc = X - X.mean(axis=0)"),
+        Mistake(w_ref * X.std(axis=0), "it is in standardized units: you divided X by its "
+                "standard deviation. Only subtract the mean, so that w applies to X itself"),
+    ]
+    check_array(w, w_ref, "w from fit_with_intercept(X, y)", mistakes=w_mistakes,
+                context=context)
+    b_mistakes = [
+        Mistake(0.0, "it is 0: the intercept is b = y.mean() - X.mean(axis=0) @ w"),
+        Mistake(y_mean, "b = y.mean() forgets the features' means; the fitted plane passes "
+                "through (x̄, ȳ), so b = y.mean() - X.mean(axis=0) @ w"),
+        Mistake(y_mean + x_mean @ w_ref, "the sign of x̄ᵀw is flipped: "
+                "b = y.mean() - X.mean(axis=0) @ w"),
+        Mistake(-x_mean @ w_ref, "it misses y.mean(): b = y.mean() - X.mean(axis=0) @ w"),
+    ]
+    check_scalar(b, b_ref, "b from fit_with_intercept(X, y)", mistakes=b_mistakes,
+                 context=context)
+
+
+def _lstsq_hint(err, X, y):
+    k = min(X.shape)
+    hint = (
+        _raised("lstsq_svd(X, y, rcond)", err, _shapes(X, y))
+        + f" With U, s, Vt = np.linalg.svd(X, full_matrices=False), U has shape "
+        f"{(X.shape[0], k)}, s {(k,)} and Vt {(k, X.shape[1])}; then "
+        "w = Vt.T @ ((U.T @ y) / s) over the kept singular values."
+    )
+    if isinstance(err, np.linalg.LinAlgError) and "ingular" in str(err):
+        hint += (" If you used np.linalg.solve or inv on X.T @ X: it is singular when X has "
+                 "collinear columns, which is why this task uses the SVD.")
+    return hint
+
+
+def _lstsq_value(lstsq_svd, X, y, rcond):
+    got, err = _try(lstsq_svd, "lstsq_svd", X, y, rcond)
+    if err is not None:
+        raise AssertionError(_lstsq_hint(err, X, y))
+    if got is not None and np.shape(got) == (X.shape[0],) != (X.shape[1],):
+        raise AssertionError(
+            f"lstsq_svd(X, y, rcond) has shape {np.shape(got)}, one entry per sample; w has "
+            f"one per feature, {(X.shape[1],)}. Products that start with U have length "
+            "n_samples: did you swap U and V, or return the predictions X @ w? "
+            "w = Vt.T @ ((U.T @ y) / s)."
+        )
+    return got
+
+
+def check_lstsq_svd(lstsq_svd, *, n_samples=8, n_features=3, rcond=1e-10, seed=0):
+    """Check ``lstsq_svd(X, y, rcond)`` on a full-rank tall X."""
+    X, y = make_regression(n_samples, n_features, seed)
+    expected = solve_lstsq(X, y, rcond=rcond)
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    uty = U.T @ y
+    got = _lstsq_value(lstsq_svd, X, y, rcond)
+    mistakes = [
+        Mistake(Vt @ (uty / s), "np.linalg.svd returns Vt = Vᵀ, not V: w = Vt.T @ ((U.T @ y) / s)"),
+        Mistake(Vt.T @ (uty * s), "multiply by 1/s (the pseudo-inverse of Σ), not by s: "
+                "w = Vt.T @ ((U.T @ y) / s)"),
+        Mistake(Vt.T @ (uty / s**2), "divide by s, not s²: w = Vt.T @ ((U.T @ y) / s)"),
+    ]
+    check_array(got, expected, "lstsq_svd(X, y, rcond)", mistakes=mistakes,
+                context=_shapes(X, y))
+
+
+def check_lstsq_svd_rank_deficient(lstsq_svd, *, n_samples=8, n_features=4, rank=2,
+                                   rcond=1e-10, scale=1.0, seed=0):
+    """Check ``lstsq_svd(X, y, rcond)`` returns the minimum-norm solution for a rank-deficient X.
+
+    ``n_samples < n_features`` gives a wide X (more unknowns than equations).
+    """
+    X, y = make_rank_deficient(n_samples, n_features, rank, seed, scale=scale)
+    expected = solve_lstsq(X, y, rcond=rcond)
+    s = np.linalg.svd(X, compute_uv=False)
+    context = f"{_shapes(X, y)}, rank(X)={rank}, rcond={rcond}"
+    got = _lstsq_value(lstsq_svd, X, y, rcond)
+    what = "lstsq_svd(X, y, rcond)"
+    advice = (
+        f"X has rank {rank} < {n_features}: its smallest singular values are rounding noise "
+        f"(s.min() / s.max() = {s.min() / s.max():.0e}), and dividing by them blows the "
+        "noise up. Keep only s_i > rcond * s.max() (relative to the largest singular value) "
+        "and give the other directions weight 0"
+    )
+    if got is not None and np.shape(got) == expected.shape:
+        got_arr = np.asarray(got, dtype=float)
+        if not np.all(np.isfinite(got_arr)):
+            raise AssertionError(f"{what} contains NaN or infinity ({context}). {advice}.")
+        if np.linalg.norm(got_arr) > 1e3 * max(np.linalg.norm(expected), 1e-12):
+            raise AssertionError(
+                f"{what} is huge, norm {np.linalg.norm(got_arr):.1e} where the minimum-norm "
+                f"solution has norm {np.linalg.norm(expected):.2f} ({context}). {advice}."
+            )
+    mistakes = [
+        Mistake(np.zeros(n_features), "it is all zeros: you dropped every singular value. "
+                "The threshold is relative, keep s_i > rcond * s.max()"),
+    ]
+    check_array(got, expected, what, mistakes=mistakes, rtol=1e-6,
+                atol=1e-9 * max(np.abs(expected).max(), 1.0), context=context)
+
+
+def check_r2_score(r2_score, *, n_samples=20, seed=0):
+    """Check ``r2_score(y, y_pred)`` = 1 − Σ(yᵢ − ŷᵢ)² / Σ(yᵢ − ȳ)²."""
+    rng = np.random.default_rng(seed)
+    y = 3.0 + rng.normal(size=n_samples)
+    y_pred = 0.8 * y + 0.9 + 0.5 * rng.normal(size=n_samples)  # biased, imperfect predictions
+    expected = sklearn_r2_score(y, y_pred)
+    ss_res = np.sum((y - y_pred) ** 2)
+    ss_tot = np.sum((y - y.mean()) ** 2)
+    mistakes = [
+        Mistake(1 - ss_res / np.sum(y**2), "the denominator is the spread of y around its "
+                "mean, np.sum((y - y.mean())**2), not np.sum(y**2)"),
+        Mistake(ss_res / ss_tot, "this is the fraction of variance left unexplained; "
+                "R² is 1 minus it"),
+        Mistake(1 - np.mean((y - y_pred) ** 2) / ss_tot, "the numerator is a mean and the "
+                "denominator a sum; use sums for both (or means for both)"),
+        Mistake(1 - ss_res / np.sum((y_pred - y_pred.mean()) ** 2), "the denominator uses the "
+                "spread of the predictions; use the spread of the true targets y"),
+        Mistake(1 - np.var(y - y_pred) / np.var(y), "np.var(y - y_pred) subtracts the mean "
+                "residual, which hides a biased model; the numerator is "
+                "np.sum((y - y_pred)**2)"),
+        Mistake(np.corrcoef(y, y_pred)[0, 1] ** 2, "the squared correlation equals R² only "
+                "for a least-squares fit with an intercept on its own training data; "
+                "compute 1 - SS_res / SS_tot"),
+        Mistake(1 - np.sqrt(ss_res / ss_tot), "leave out the square root: "
+                "R² = 1 - SS_res / SS_tot"),
+    ]
+    got = _call(r2_score, "r2_score", y, y_pred)
+    check_scalar(got, expected, "r2_score(y, y_pred)", mistakes=mistakes,
+                 context=f"y.shape={y.shape}, y_pred.shape={y_pred.shape}")

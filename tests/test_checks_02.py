@@ -1,0 +1,315 @@
+"""Chapter 02 checks accept the reference answers and other valid ways, reject typical mistakes."""
+
+import re
+
+import numpy as np
+import pytest
+
+from mlopt.checks import linear_regression as checks
+from tests.exercise_utils import solution_namespace
+
+CHAPTER = "02_linear_regression_closed_form"
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return solution_namespace(CHAPTER)
+
+
+@pytest.mark.parametrize(
+    ("check", "name"),
+    [(checks.check_normal_equation, "normal_equation"),
+     (checks.check_fit_with_intercept, "fit_with_intercept"),
+     (checks.check_lstsq_svd, "lstsq_svd"),
+     (checks.check_lstsq_svd_rank_deficient, "lstsq_svd"),
+     (checks.check_r2_score, "r2_score")],
+)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_reference_answers_pass(solution, check, name, seed):
+    check(solution[name], seed=seed)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(n_samples=3, n_features=6, rank=2), dict(n_samples=10, n_features=5, rank=4),
+     dict(scale=1e8), dict(scale=1e-6)],
+)
+def test_reference_lstsq_passes_other_shapes(solution, kwargs):
+    checks.check_lstsq_svd_rank_deficient(solution["lstsq_svd"], **kwargs)
+
+
+# --- other valid ways are accepted -------------------------------------------------------------
+
+def normal_inverse(X, y):
+    return np.linalg.inv(X.T @ X) @ X.T @ y
+
+
+def normal_lstsq(X, y):
+    return np.linalg.lstsq(X, y, rcond=None)[0]
+
+
+def normal_loop(X, y):
+    p = X.shape[1]
+    A = np.array([[sum(X[k, i] * X[k, j] for k in range(len(y))) for j in range(p)]
+                  for i in range(p)])
+    rhs = np.array([sum(X[k, i] * y[k] for k in range(len(y))) for i in range(p)])
+    return np.linalg.solve(A, rhs)
+
+
+def intercept_ones_column(X, y):
+    coef = np.linalg.lstsq(np.column_stack([np.ones(len(y)), X]), y, rcond=None)[0]
+    return coef[1:], coef[0]
+
+
+def intercept_list_of_array(X, y):
+    Xc, yc = X - X.mean(axis=0), y - y.mean()
+    w = np.linalg.solve(Xc.T @ Xc, Xc.T @ yc)
+    return [w, np.array(y.mean() - X.mean(axis=0) @ w)]
+
+
+def lstsq_numpy(X, y, rcond=1e-10):
+    return np.linalg.lstsq(X, y, rcond=rcond)[0]
+
+
+def lstsq_diag(X, y, rcond=1e-10):
+    U, s, Vt = np.linalg.svd(X)  # full matrices
+    s_inv = np.where(s > rcond * s.max(), 1 / np.where(s > 0, s, 1), 0.0)
+    k = len(s)
+    return Vt.T[:, :k] @ np.diag(s_inv) @ U[:, :k].T @ y
+
+
+def lstsq_loop(X, y, rcond=1e-10):
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    w = np.zeros(X.shape[1])
+    for i in range(len(s)):
+        if s[i] > rcond * s[0]:
+            w += (U[:, i] @ y) / s[i] * Vt[i]
+    return w
+
+
+def r2_means(y, y_pred):
+    return 1 - np.mean((y - y_pred) ** 2) / np.var(y)
+
+
+@pytest.mark.parametrize(
+    ("check", "fn"),
+    [pytest.param(checks.check_normal_equation, fn, id=f"normal-{fn.__name__}")
+     for fn in (normal_inverse, normal_lstsq, normal_loop)]
+    + [pytest.param(checks.check_fit_with_intercept, fn, id=f"intercept-{fn.__name__}")
+       for fn in (intercept_ones_column, intercept_list_of_array)]
+    + [pytest.param(check, fn, id=f"{check.__name__}-{fn.__name__}")
+       for check in (checks.check_lstsq_svd, checks.check_lstsq_svd_rank_deficient)
+       for fn in (lstsq_numpy, lstsq_diag, lstsq_loop)]
+    + [pytest.param(checks.check_r2_score, r2_means, id="r2-means")],
+)
+@pytest.mark.parametrize("seed", [0, 3])
+def test_other_valid_answers_pass(check, fn, seed):
+    check(fn, seed=seed)
+
+
+# --- typical mistakes are rejected with a message that says what to fix ------------------------
+
+NORMAL_MISTAKES = {
+    "X X^T": (lambda X, y: np.linalg.solve(X @ X.T, X.T @ y), "You wrote X @ X.T"),
+    "rhs y": (lambda X, y: np.linalg.solve(X.T @ X, y), "not y (shape (n_samples,))"),
+    "both": (lambda X, y: np.linalg.solve(X @ X.T, y), "(not X @ X.T) on the left"),
+    "solve X": (lambda X, y: np.linalg.solve(X, y), "fails because X is not square"),
+    "inv X y": (lambda X, y: np.linalg.inv(X.T @ X) @ X @ y, "np.linalg.solve(A, b) needs"),
+    "divided": (lambda X, y: (X.T @ y) / (X.T @ X), "entry by entry"),
+    "per feature": (lambda X, y: (X.T @ y) / np.sum(X**2, axis=0), "each feature on its own"),
+    "no inverse": (lambda X, y: X.T @ X @ X.T @ y, "you need its inverse"),
+    "no return": (lambda X, y: None, "return"),
+}
+
+
+def centered(X, y):
+    return X - X.mean(axis=0), y - y.mean()
+
+
+def w_centered(X, y):
+    Xc, yc = centered(X, y)
+    return np.linalg.solve(Xc.T @ Xc, Xc.T @ yc)
+
+
+def no_intercept(X, y):
+    return np.linalg.solve(X.T @ X, X.T @ y), 0.0
+
+
+def b_mean_y(X, y):
+    return w_centered(X, y), y.mean()
+
+
+def b_sign(X, y):
+    w = w_centered(X, y)
+    return w, y.mean() + X.mean(axis=0) @ w
+
+
+def center_x_only(X, y):
+    Xc = X - X.mean(axis=0)
+    w = np.linalg.solve(Xc.T @ Xc, Xc.T @ y)
+    return w, -X.mean(axis=0) @ w
+
+
+def center_y_only(X, y):
+    yc = y - y.mean()
+    w = np.linalg.solve(X.T @ X, X.T @ yc)
+    return w, y.mean() - X.mean(axis=0) @ w
+
+
+def uncentered_w(X, y):
+    w = np.linalg.solve(X.T @ X, X.T @ y)
+    return w, y.mean() - X.mean(axis=0) @ w
+
+
+def standardized(X, y):
+    Xs = (X - X.mean(axis=0)) / X.std(axis=0)
+    w = np.linalg.solve(Xs.T @ Xs, Xs.T @ (y - y.mean()))
+    return w, y.mean()
+
+
+def one_array(X, y):
+    return np.linalg.lstsq(np.column_stack([np.ones(len(y)), X]), y, rcond=None)[0]
+
+
+def in_place(X, y):
+    X -= X.mean(axis=0)
+    w = np.linalg.solve(X.T @ X, X.T @ (y - y.mean()))
+    return w, y.mean()
+
+
+INTERCEPT_MISTAKES = {
+    "b = 0": (no_intercept, "forced through the origin"),
+    "b = mean y": (b_mean_y, "forgets the features' means"),
+    "b sign": (b_sign, "sign of x̄ᵀw is flipped"),
+    "center X only": (center_x_only, "it misses y.mean()"),
+    "center y only": (center_y_only, "you centered y but not X"),
+    "uncentered w": (uncentered_w, "forced through the origin"),
+    "standardized": (standardized, "standardized units"),
+    "one array": (one_array, "return the pair `w, b`"),
+    "in place": (in_place, "modified its input array in place"),
+    "no return": (lambda X, y: None, "return w, b"),
+}
+
+
+def svd_parts(X):
+    return np.linalg.svd(X, full_matrices=False)
+
+
+def no_threshold(X, y, rcond=1e-10):
+    U, s, Vt = svd_parts(X)
+    return Vt.T @ ((U.T @ y) / s)
+
+
+def absolute_threshold(X, y, rcond=1e-10):
+    U, s, Vt = svd_parts(X)
+    keep = s > rcond
+    return Vt[keep].T @ ((U[:, keep].T @ y) / s[keep])
+
+
+def v_not_transposed(X, y, rcond=1e-10):
+    U, s, Vt = svd_parts(X)
+    return Vt @ ((U.T @ y) / s)
+
+
+def u_v_swapped(X, y, rcond=1e-10):
+    U, s, Vt = svd_parts(X)
+    return U @ np.diag(1 / s) @ Vt @ y  # ValueError: Vt is (k, n_features), y (n_samples,)
+
+
+def predictions(X, y, rcond=1e-10):
+    U, s, Vt = svd_parts(X)
+    return U @ (U.T @ y)  # X @ w, one entry per sample
+
+
+def times_s(X, y, rcond=1e-10):
+    U, s, Vt = svd_parts(X)
+    return Vt.T @ ((U.T @ y) * s)
+
+
+def full_matrices(X, y, rcond=1e-10):
+    U, s, Vt = np.linalg.svd(X)
+    return Vt.T @ ((U.T @ y) / s)
+
+
+def via_normal_equation(X, y, rcond=1e-10):
+    return np.linalg.solve(X.T @ X, X.T @ y)
+
+
+def drop_all(X, y, rcond=1e-10):
+    return np.zeros(X.shape[1])
+
+
+LSTSQ_MISTAKES = {
+    "V not transposed": (v_not_transposed, "returns Vt = Vᵀ, not V"),
+    "U V swapped": (u_v_swapped, "raised ValueError"),
+    "predictions": (predictions, "did you swap U and V, or return the predictions"),
+    "times s": (times_s, "not by s"),
+    "full matrices": (full_matrices, "full_matrices=False"),
+}
+
+RANK_DEFICIENT_MISTAKES = {
+    "no threshold": (no_threshold, "Keep only s_i > rcond * s.max()"),
+    "normal equation": (via_normal_equation, "X.T @ X"),
+    "all dropped": (drop_all, "you dropped every singular value"),
+}
+
+
+def r2_sum_y2(y, p):
+    return 1 - np.sum((y - p) ** 2) / np.sum(y**2)
+
+
+R2_MISTAKES = {
+    "sum y^2": (r2_sum_y2, "not np.sum(y**2)"),
+    "no 1 -": (lambda y, p: np.sum((y - p) ** 2) / np.sum((y - y.mean()) ** 2), "1 minus it"),
+    "mean over sum": (lambda y, p: 1 - np.mean((y - p) ** 2) / np.sum((y - y.mean()) ** 2),
+                      "a mean and the denominator a sum"),
+    "swapped": (lambda y, p: 1 - np.sum((y - p) ** 2) / np.sum((p - p.mean()) ** 2),
+                "spread of the predictions"),
+    "var residual": (lambda y, p: 1 - np.var(y - p) / np.var(y), "subtracts the mean residual"),
+    "corr^2": (lambda y, p: np.corrcoef(y, p)[0, 1] ** 2, "squared correlation"),
+    "per sample": (lambda y, p: 1 - (y - p) ** 2 / np.sum((y - y.mean()) ** 2), "single number"),
+    "sqrt": (lambda y, p: 1 - np.sqrt(np.sum((y - p) ** 2) / np.sum((y - y.mean()) ** 2)),
+             "square root"),
+}
+
+
+@pytest.mark.parametrize(
+    ("check", "fn", "message"),
+    [pytest.param(checks.check_normal_equation, fn, msg, id=f"normal-{k}")
+     for k, (fn, msg) in NORMAL_MISTAKES.items()]
+    + [pytest.param(checks.check_fit_with_intercept, fn, msg, id=f"intercept-{k}")
+       for k, (fn, msg) in INTERCEPT_MISTAKES.items()]
+    + [pytest.param(checks.check_lstsq_svd, fn, msg, id=f"lstsq-{k}")
+       for k, (fn, msg) in LSTSQ_MISTAKES.items()]
+    + [pytest.param(checks.check_lstsq_svd_rank_deficient, fn, msg, id=f"rank-deficient-{k}")
+       for k, (fn, msg) in RANK_DEFICIENT_MISTAKES.items()]
+    + [pytest.param(checks.check_r2_score, fn, msg, id=f"r2-{k}")
+       for k, (fn, msg) in R2_MISTAKES.items()],
+)
+def test_typical_mistakes_are_rejected_with_a_useful_message(check, fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(fn)
+
+
+def test_absolute_threshold_is_caught_on_scaled_data():
+    checks.check_lstsq_svd_rank_deficient(absolute_threshold)  # fine at scale 1
+    with pytest.raises(AssertionError, match=re.escape("relative to the largest")):
+        checks.check_lstsq_svd_rank_deficient(absolute_threshold, scale=1e8, seed=43)
+
+
+def test_no_threshold_passes_full_rank_only():
+    """Partial credit: the full-rank test accepts an SVD solve without a threshold."""
+    checks.check_lstsq_svd(no_threshold)
+    with pytest.raises(AssertionError):
+        checks.check_lstsq_svd_rank_deficient(no_threshold)
+
+
+def test_stub_is_rejected():
+    def stub(*args):
+        raise NotImplementedError()
+
+    for check in (checks.check_normal_equation, checks.check_fit_with_intercept,
+                  checks.check_lstsq_svd, checks.check_lstsq_svd_rank_deficient,
+                  checks.check_r2_score):
+        with pytest.raises(NotImplementedError):
+            check(stub)
