@@ -46,6 +46,10 @@ test-notebooks: $(STAMP)
 
 test: lint test-unit test-notebooks
 
+# One BLAS thread per process: pytest-xdist already runs one process per core.
+test-unit test-notebooks: export OPENBLAS_NUM_THREADS = 1
+test-unit test-notebooks: export OMP_NUM_THREADS = 1
+
 exercises: $(STAMP)
 	$(BIN)/nbgrader generate_assignment '*' --no-db --force --quiet
 

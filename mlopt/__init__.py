@@ -1,8 +1,10 @@
 """mlopt: the reference implementations of the mlopt course on model training and optimization.
 
 Modules, in the order data flows through them: ``losses``, ``surfaces``, ``gradcheck``,
-``optimizers``, ``schedules``, ``training``, ``linear_model``, ``datasets``; ``plotting`` and
-``widgets`` draw what the others computed. ``checks`` holds the graded exercises' checks.
+``optimizers``, ``schedules``, ``training``; the solvers ``proximal`` (ISTA, FISTA),
+``coordinate_descent`` and ``newton``; ``linear_model`` (scikit-learn-compatible estimators);
+``datasets`` (offline only); ``plotting`` and ``widgets`` draw what the others computed.
+``checks`` and ``grading`` serve the graded exercises.
 """
 
 __version__ = "0.1.0"

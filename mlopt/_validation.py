@@ -73,3 +73,10 @@ def check_interval(name, value, low, high, *, closed="left"):
         right = "]" if closed in ("right", "both") else ")"
         raise ValueError(f"{name} must be in {left}{low}, {high}{right}, got {name}={value!r}")
     return float(value)
+
+
+def check_int(name, value, minimum):
+    """Raise ``ValueError`` unless ``value`` is an integer >= ``minimum``; return it as int."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={value!r}")
+    return int(value)

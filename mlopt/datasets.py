@@ -103,3 +103,120 @@ def make_house_prices(n_samples=100, *, noise=20.0, random_state=0, return_X_y=F
         intercept=intercept,
         DESCR="Synthetic house prices (thousands of dollars) from area (sq ft) and rooms.",
     )
+
+
+# Classification sets bundled with scikit-learn (chapters 08-09). Thin wrappers, offline.
+
+__all__ += ["load_breast_cancer", "load_iris", "load_digits", "load_wine"]
+
+
+def load_breast_cancer(*, return_X_y=False):
+    """The Wisconsin breast-cancer data bundled with scikit-learn (569 tumours, 30 features).
+
+    Parameters
+    ----------
+    return_X_y : bool, default=False
+        Return ``(X, y)`` instead of a Bunch.
+
+    Returns
+    -------
+    Bunch or tuple
+        ``data`` shape (569, 30): cell-nucleus measurements on very different scales
+        (standardize before a penalized fit); ``target`` shape (569,): 0 malignant,
+        1 benign.
+
+    References
+    ----------
+    .. [1] Street, Wolberg, Mangasarian, "Nuclear feature extraction for breast tumor
+       diagnosis", *IS&T/SPIE Electronic Imaging* 1905, 1993.
+
+    Examples
+    --------
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X.shape, sorted(set(y.tolist()))
+    ((569, 30), [0, 1])
+    """
+    return sklearn.datasets.load_breast_cancer(return_X_y=return_X_y)
+
+
+def load_iris(*, return_X_y=False):
+    """Fisher's iris data bundled with scikit-learn (150 flowers, 4 features, 3 species).
+
+    Parameters
+    ----------
+    return_X_y : bool, default=False
+        Return ``(X, y)`` instead of a Bunch.
+
+    Returns
+    -------
+    Bunch or tuple
+        ``data`` shape (150, 4): sepal and petal length and width in cm; ``target`` shape
+        (150,): species 0, 1, 2 (50 each).
+
+    References
+    ----------
+    .. [1] Fisher, "The use of multiple measurements in taxonomic problems", *Annals of
+       Eugenics* 7(2), 1936.
+
+    Examples
+    --------
+    >>> X, y = load_iris(return_X_y=True)
+    >>> X.shape, np.bincount(y)
+    ((150, 4), array([50, 50, 50]))
+    """
+    return sklearn.datasets.load_iris(return_X_y=return_X_y)
+
+
+def load_digits(*, return_X_y=False):
+    """The 8x8 handwritten digits bundled with scikit-learn (1797 images, 64 pixels, 10 classes).
+
+    Parameters
+    ----------
+    return_X_y : bool, default=False
+        Return ``(X, y)`` instead of a Bunch.
+
+    Returns
+    -------
+    Bunch or tuple
+        ``data`` shape (1797, 64): grey levels 0-16; ``target`` shape (1797,): digit 0-9.
+
+    References
+    ----------
+    .. [1] Alpaydin and Kaynak, "Optical Recognition of Handwritten Digits", UCI Machine
+       Learning Repository, 1998.
+
+    Examples
+    --------
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X.shape, int(X.max())
+    ((1797, 64), 16)
+    """
+    return sklearn.datasets.load_digits(return_X_y=return_X_y)
+
+
+def load_wine(*, return_X_y=False):
+    """The wine recognition data bundled with scikit-learn (178 wines, 13 features, 3 cultivars).
+
+    Parameters
+    ----------
+    return_X_y : bool, default=False
+        Return ``(X, y)`` instead of a Bunch.
+
+    Returns
+    -------
+    Bunch or tuple
+        ``data`` shape (178, 13): chemical analysis (alcohol, malic acid, ...), on different
+        scales; ``target`` shape (178,): cultivar 0, 1, 2.
+
+    References
+    ----------
+    .. [1] Forina et al., "PARVUS: an extendible package for data exploration,
+       classification and correlation", 1988 (UCI Machine Learning Repository).
+
+    Examples
+    --------
+    >>> X, y = load_wine(return_X_y=True)
+    >>> X.shape, np.bincount(y)
+    ((178, 13), array([59, 71, 48]))
+    """
+    return sklearn.datasets.load_wine(return_X_y=return_X_y)
