@@ -45,6 +45,43 @@ from mlopt.training import minimize
 __all__ = ["LinearRegression", "solve_normal_equation", "solve_lstsq"]
 
 
+def _check_choice(name, value, options):
+    if not any(value is o or (isinstance(value, str) and value == o) for o in options):
+        raise ValueError(f"{name} must be one of {options}, got {name}={value!r}")
+
+
+def _check_max_iter(max_iter):
+    if not (isinstance(max_iter, (int, np.integer)) and max_iter >= 1):
+        raise ValueError(f"max_iter must be a positive integer, got max_iter={max_iter!r}")
+
+
+def _center(X, y, fit_intercept):
+    """Center ``X`` and ``y`` when fitting an intercept: the unpenalized intercept is then
+    :math:`\\bar y - \\bar x^\\top w`, whatever the penalty on :math:`w`."""
+    if fit_intercept:
+        x_mean, y_mean = X.mean(axis=0), float(y.mean())
+    else:
+        x_mean, y_mean = np.zeros(X.shape[1]), 0.0
+    return X - x_mean, y - y_mean, x_mean, y_mean
+
+
+class _LinearPredictMixin:
+    def predict(self, X):
+        """Predict :math:`Xw + b`.
+
+        Parameters
+        ----------
+        X : array_like, shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray, shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        return X @ self.coef_ + self.intercept_
+
+
 def solve_normal_equation(X, y):
     r"""Least-squares coefficients from the normal equation :math:`X^\top X w = X^\top y`.
 
@@ -136,7 +173,7 @@ def solve_lstsq(X, y, rcond=None):
     return Vt[keep].T @ ((U[:, keep].T @ y) / s[keep])
 
 
-class LinearRegression(RegressorMixin, BaseEstimator):
+class LinearRegression(_LinearPredictMixin, RegressorMixin, BaseEstimator):
     r"""Ordinary least squares, by the normal equation, the SVD, or gradient descent.
 
     Minimizes :math:`\frac1n\lVert y - Xw - b\rVert^2` (the same minimizer as scikit-learn's
@@ -218,15 +255,10 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         ValueError
             Unknown solver, bad ``lr``, mismatched shapes, NaN or infinity in the data.
         """
-        if self.solver not in self._solvers:
-            raise ValueError(f"solver must be one of {self._solvers}, got solver={self.solver!r}")
+        _check_choice("solver", self.solver, self._solvers)
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
         n_samples = X.shape[0]
-        if self.fit_intercept:
-            x_mean, y_mean = X.mean(axis=0), y.mean()
-        else:
-            x_mean, y_mean = np.zeros(X.shape[1]), 0.0
-        Xc, yc = X - x_mean, y - y_mean
+        Xc, yc, x_mean, y_mean = _center(X, y, self.fit_intercept)
 
         if self.solver == "normal":
             coef = solve_normal_equation(Xc, yc)
@@ -258,20 +290,6 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         self.intercept_ = float(y_mean - x_mean @ coef)
         return self
 
-    def predict(self, X):
-        """Predict :math:`Xw + b`.
-
-        Parameters
-        ----------
-        X : array_like, shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray, shape (n_samples,)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        return X @ self.coef_ + self.intercept_
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,41 +307,6 @@ __all__ += [
 ]
 
 
-def _check_choice(name, value, options):
-    if not any(value is o or (isinstance(value, str) and value == o) for o in options):
-        raise ValueError(f"{name} must be one of {options}, got {name}={value!r}")
-
-
-def _check_max_iter(max_iter):
-    if not (isinstance(max_iter, (int, np.integer)) and max_iter >= 1):
-        raise ValueError(f"max_iter must be a positive integer, got max_iter={max_iter!r}")
-
-
-def _center(X, y, fit_intercept):
-    """Center ``X`` and ``y`` when fitting an intercept: the unpenalized intercept is then
-    :math:`\\bar y - \\bar x^\\top w`, whatever the penalty on :math:`w`."""
-    if fit_intercept:
-        x_mean, y_mean = X.mean(axis=0), float(y.mean())
-    else:
-        x_mean, y_mean = np.zeros(X.shape[1]), 0.0
-    return X - x_mean, y - y_mean, x_mean, y_mean
-
-
-class _LinearPredictMixin:
-    def predict(self, X):
-        """Predict :math:`Xw + b`.
-
-        Parameters
-        ----------
-        X : array_like, shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray, shape (n_samples,)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
-        return X @ self.coef_ + self.intercept_
 
 
 def solve_ridge_cholesky(X, y, alpha):
