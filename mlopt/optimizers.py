@@ -373,7 +373,11 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
         g = _gradient(grad, params, weight_decay)
         buf = state.momentum_buffer
         if momentum:
-            buf = g.copy() if buf is None else momentum * buf + (1.0 - dampening) * g
+            if buf is None:
+                buf = g.copy()
+            else:
+                buf = momentum * buf  # a new array: the old state is left as it was
+                buf += (1.0 - dampening) * g if dampening else g
             g = g + momentum * buf if nesterov else buf
         return schedule(state.count) * g, SGDState(state.count + 1, buf)
 
