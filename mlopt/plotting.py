@@ -9,7 +9,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["plot_loss", "plot_contour", "plot_path"]
+__all__ = ["plot_loss", "plot_contour", "plot_path", "plot_learning_curves"]
 
 
 def _axes(ax):
@@ -126,4 +126,45 @@ def plot_path(history, *, ax=None, label=None, **kwargs):
     ax.plot(P[finite, 0], P[finite, 1], label=label, **kwargs)
     if label is not None:
         ax.legend()
+    return ax
+
+
+def plot_learning_curves(epoch_history, *, ax=None, best_epoch=None, log=False, label=""):
+    """Training and validation loss per epoch, with the best epoch marked.
+
+    Parameters
+    ----------
+    epoch_history : EpochHistory
+        From :func:`mlopt.training.minimize_stochastic` (``res.epoch_history``); row 0 is the
+        starting point, row ``e`` the parameters after ``e`` epochs.
+    ax : matplotlib Axes, optional
+    best_epoch : int, optional
+        Draw a vertical line there (e.g. ``res.best_epoch``).
+    log : bool, default=False
+        Logarithmic epoch axis (early epochs and a long tail in one picture).
+    label : str, default=""
+        Prefix of the legend entries.
+
+    Returns
+    -------
+    Axes
+
+    References
+    ----------
+    .. [1] ``notebooks/07_learning_rate_schedules_and_early_stopping.ipynb``.
+    """
+    ax = _axes(ax)
+    epochs = np.arange(len(epoch_history))
+    prefix = f"{label} " if label else ""
+    ax.plot(epochs, epoch_history.loss, label=f"{prefix}training loss")
+    if np.any(np.isfinite(epoch_history.val_loss)):
+        ax.plot(epochs, epoch_history.val_loss, label=f"{prefix}validation loss")
+    if best_epoch is not None:
+        ax.axvline(best_epoch, color="gray", ls=":", label=f"best epoch ({best_epoch})")
+    if log:
+        ax.set_xscale("symlog", linthresh=1.0)
+    ax.set_xlim(0, max(len(epochs) - 1, 1))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.legend()
     return ax

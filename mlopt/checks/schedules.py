@@ -1,0 +1,328 @@
+"""Checks for the graded exercise of chapter 07, learning-rate schedules and early stopping."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from mlopt.checks._core import Mistake, call_on_copies, check_array
+from mlopt.losses import squared_error
+from mlopt.optimizers import sgd
+from mlopt.schedules import cosine, step
+from mlopt.training import minibatches, minimize_stochastic
+
+__all__ = [
+    "check_cosine_lr",
+    "check_step_decay_lr",
+    "check_early_stopping",
+    "check_train_with_early_stopping",
+    "reference_early_stopping",
+    "make_problem",
+]
+
+
+def _values(fn, name, ts, *args):
+    """``[fn(t, *args) for t in ts]`` as floats; explains a non-number."""
+    out = []
+    for t in ts:
+        value = fn(int(t), *args)
+        if value is None:
+            raise AssertionError(f"{name}(t={t}, ...) returned None. Did you forget `return`?")
+        if np.size(value) != 1:
+            raise AssertionError(
+                f"{name}(t={t}, ...) should return one number (the rate at step t), got an "
+                f"array of shape {np.shape(value)}."
+            )
+        out.append(float(np.asarray(value, dtype=float).reshape(())))
+    return np.array(out)
+
+
+def _cosine_family(ts, lr, T, W, min_lr, *, phase=math.pi, warm=lambda t, W: (t + 1) / W,
+                   floor=True, clamp=True, offset=True):
+    """Cosine-with-warmup values over ``ts`` with one ingredient changed (to name a mistake)."""
+    out = []
+    n = T - W
+    for t in ts:
+        if t < W:
+            out.append(lr * warm(t, W))
+            continue
+        x = (t - W) if offset else t
+        span = n if offset else T
+        if clamp:
+            x = min(x, span)
+        lo = min_lr if floor else 0.0
+        out.append(lo + 0.5 * (lr - lo) * (1 + math.cos(phase * x / span)))
+    return np.array(out)
+
+
+def check_cosine_lr(cosine_lr, *, lr=0.5, total_steps=12, warmup_steps=3, min_lr=0.05):
+    """Check ``cosine_lr(t, lr, total_steps, warmup_steps, min_lr)`` at every step 0..T+3."""
+    T, W = total_steps, warmup_steps
+    ts = np.arange(T + 4)
+    ref = cosine(lr, T, warmup_steps=W, min_lr=min_lr)
+    expected = np.array([ref(int(t)) for t in ts])
+    fam = dict(lr=lr, T=T, W=W, min_lr=min_lr)
+    mistakes = []
+    if W > 0:
+        mistakes += [
+            Mistake(_cosine_family(ts, **fam, warm=lambda t, W: t / W), "the warmup is off by "
+                    "one: it starts at 0, so step 0 is wasted. Use lr * (t + 1) / warmup_steps, "
+                    "which reaches lr at t = warmup_steps - 1"),
+            Mistake(_cosine_family(ts, **fam, warm=lambda t, W: (t + 1) / (W + 1)), "the warmup "
+                    "is off by one: lr * (t + 1) / (warmup_steps + 1) never reaches lr; use "
+                    "lr * (t + 1) / warmup_steps"),
+            Mistake(_cosine_family(ts, **fam, warm=lambda t, W: 1.0), "the warmup is missing: "
+                    "for t < warmup_steps the rate is lr * (t + 1) / warmup_steps"),
+            Mistake(_cosine_family(ts, **fam, offset=False), "the cosine must start when the "
+                    "warmup ends: use (t - warmup_steps) / (total_steps - warmup_steps), not "
+                    "t / total_steps"),
+            Mistake(_cosine_family(ts, lr, T, 0, min_lr), "the warmup is missing, and the "
+                    "cosine must start at t = warmup_steps: for t < warmup_steps the rate is "
+                    "lr * (t + 1) / warmup_steps"),
+        ]
+    mistakes += [
+        Mistake(_cosine_family(ts, **fam, phase=1.0), "the cosine's argument needs the factor "
+                "π: cos(π · progress), with progress going from 0 to 1, takes the rate from lr "
+                "down to min_lr"),
+        Mistake(_cosine_family(ts, **fam, phase=2 * math.pi), "the period is wrong: with "
+                "cos(2π · progress) the rate comes back up to lr at the end. Use "
+                "cos(π · progress), half a period"),
+        Mistake(_cosine_family(ts, **fam, phase=math.pi / 2), "with cos(π/2 · progress) the "
+                "rate only falls to the midpoint. Use cos(π · progress)"),
+        Mistake(_cosine_family(ts, **fam, floor=False), "min_lr is ignored: the rate must end "
+                "at min_lr, min_lr + 0.5 * (lr - min_lr) * (1 + cos(...))"),
+        Mistake(_cosine_family(ts, **fam, clamp=False), "after total_steps the rate must stay "
+                "at min_lr; yours rises again (clamp the progress at 1, e.g. "
+                "min(t - warmup_steps, total_steps - warmup_steps))"),
+    ]
+    got = _values(cosine_lr, "cosine_lr", ts, lr, T, W, min_lr)
+    check_array(got, expected, "cosine_lr(t, ...) for t = 0, 1, ..., total_steps + 3",
+                mistakes=mistakes,
+                context=f"lr={lr}, total_steps={T}, warmup_steps={W}, min_lr={min_lr}")
+
+
+def check_step_decay_lr(step_decay_lr, *, lr=0.8, step_size=3, gamma=0.5):
+    """Check ``step_decay_lr(t, lr, step_size, gamma)`` = lr · gamma ** (t // step_size)."""
+    ts = np.arange(4 * step_size + 2)
+    ref = step(lr, step_size, gamma)
+    expected = np.array([ref(int(t)) for t in ts])
+    mistakes = [
+        Mistake(lr * gamma ** ts, "gamma is applied at every step; it should be applied once "
+                "every step_size steps: lr * gamma ** (t // step_size)"),
+        Mistake(lr * gamma ** (ts / step_size), "t / step_size is a float, so the rate decays "
+                "smoothly (exponential decay). Use integer division, t // step_size, for steps"),
+        Mistake(lr * gamma ** (ts // step_size + 1), "off by one: the first step_size steps "
+                "(t = 0, ..., step_size - 1) must use lr itself, gamma ** 0 = 1"),
+        Mistake(lr * gamma ** ((ts + 1) // step_size), "off by one: the first decay happens at "
+                "t = step_size, not at t = step_size - 1; use t // step_size"),
+        Mistake(lr * gamma * (ts // step_size), "raise gamma to the power of the number of "
+                "decays: lr * gamma ** (t // step_size), not lr * gamma * (t // step_size)"),
+    ]
+    got = _values(step_decay_lr, "step_decay_lr", ts, lr, step_size, gamma)
+    check_array(got, expected, "step_decay_lr(t, ...) for t = 0, 1, ...", mistakes=mistakes,
+                context=f"lr={lr}, step_size={step_size}, gamma={gamma}")
+
+
+def reference_early_stopping(val_losses, patience, *, ties_improve=False, reset=True,
+                             stop_late=0):
+    """The early-stopping rule of :func:`mlopt.training.minimize_stochastic`, on a list.
+
+    Returns ``(stop_epoch, best_epoch)``: ``stop_epoch`` is the first epoch at which the loss
+    has not improved on its best for ``patience`` consecutive epochs (None if that never
+    happens), ``best_epoch`` the epoch of the lowest loss up to there (the first one on ties).
+    The keyword arguments reproduce typical mistakes.
+    """
+    best, best_epoch, wait = val_losses[0], 0, 0
+    for epoch in range(1, len(val_losses)):
+        value = val_losses[epoch]
+        if value < best or (ties_improve and value == best):
+            best, best_epoch = value, epoch
+            if reset:
+                wait = 0
+        else:
+            wait += 1
+            if wait >= patience + stop_late:
+                return epoch, best_epoch
+    return None, best_epoch
+
+
+def _sequences(seed):
+    """Validation and training losses: designed cases, then a noisy U-shaped curve."""
+    rng = np.random.default_rng(seed)
+    designed = [
+        # a bump early, the real minimum later, then a rise
+        [1.0, 0.8, 0.85, 0.7, 0.6, 0.62, 0.55, 0.58, 0.6, 0.61, 0.63, 0.66, 0.7],
+        # a tie with the best, which is not an improvement
+        [1.0, 0.5, 0.7, 0.5, 0.6, 0.65, 0.7, 0.75, 0.8],
+        # the lowest value comes after the stop: it must not be seen
+        [1.0, 0.6, 0.7, 0.8, 0.9, 0.95, 0.97, 0.5],
+        # no stop: improves to the end
+        [1.0, 0.9, 0.8, 0.85, 0.7, 0.6, 0.5],
+        # alternating: never `patience` consecutive misses unless the counter is not reset
+        [1.0, 0.9, 0.95, 0.85, 0.9, 0.8, 0.86, 0.75, 0.8, 0.7, 0.72, 0.74, 0.76, 0.78],
+    ]
+    epochs = np.arange(40)
+    noisy = 0.5 + 0.5 * np.exp(-epochs / 6) + 0.004 * epochs + 0.03 * rng.normal(size=40)
+    out = []
+    for val in designed + [noisy.round(4).tolist()]:
+        val = [float(v) for v in val]
+        train = list(np.linspace(1.0, 0.2, len(val)) * val[0])
+        out.append((train, val))
+    return out
+
+
+def check_early_stopping(early_stopping, *, patience=3, seed=0):
+    """Check ``early_stopping(train_losses, val_losses, patience) -> (stop_epoch, best_epoch)``."""
+    what = "early_stopping(train_losses, val_losses, patience)"
+    for train, val in _sequences(seed):
+        expected = reference_early_stopping(val, patience)
+        train_copy, val_copy = list(train), list(val)
+        got = early_stopping(train_copy, val_copy, patience)
+        if train_copy != train or val_copy != val:
+            raise AssertionError("early_stopping modified its input list in place (sorted it, "
+                                 "appended or removed values). Leave the lists as they are: "
+                                 "the training loop keeps appending to them.")
+        context = f"val_losses={val}, patience={patience}"
+        if got is None:
+            raise AssertionError(f"{what} returned None. Did you forget "
+                                 "`return stop_epoch, best_epoch`?")
+        if not (isinstance(got, (tuple, list)) and len(got) == 2):
+            raise AssertionError(f"{what} should return the pair `stop_epoch, best_epoch`, got "
+                                 f"{got!r}.")
+        got = tuple(None if g is None else int(g) for g in got)
+        if got == expected:
+            continue
+        stop, best = expected
+        last = len(val) - 1
+        mistakes = [
+            (reference_early_stopping(train, patience), "you monitored the training loss; "
+             "early stopping watches the validation loss (the training loss keeps falling "
+             "while the model overfits)"),
+            ((best, stop), "the pair is in the wrong order: return `stop_epoch, best_epoch`"),
+            (reference_early_stopping(val, 1), "you stopped at the first epoch without "
+             "improvement: wait for `patience` consecutive epochs without improvement"),
+            ((stop, stop), "best_epoch must be the epoch of the lowest validation loss, not the "
+             "epoch at which you stopped"),
+            ((stop, last if stop is None else stop), "best_epoch must be the epoch of the "
+             "lowest validation loss, not the last one"),
+            ((stop, int(np.argmin(val))), "best_epoch may only use the losses up to the "
+             "stopping epoch: the later ones are never computed"),
+            (reference_early_stopping(val, patience, stop_late=1), "off by one: you stopped one "
+             "epoch late. Stop as soon as `patience` consecutive epochs have not improved "
+             "(counter >= patience)"),
+            (reference_early_stopping(val, patience, stop_late=-1), "off by one: you stopped one "
+             "epoch early. Stop when `patience` consecutive epochs have not improved, "
+             "counting the epochs after the best one"),
+            (reference_early_stopping(val, patience, ties_improve=True), "a loss equal to the "
+             "best so far is not an improvement: use `<`, not `<=`"),
+            (reference_early_stopping(val, patience, reset=False), "reset the counter of "
+             "epochs without improvement to 0 at every new best: patience counts "
+             "*consecutive* epochs"),
+            ((None, expected[1]) if stop is not None else (last, best), "stop_epoch must be "
+             "None when the patience never ran out, and the epoch at which it ran out "
+             "otherwise"),
+            ((None if stop is None else stop + 1, None if best is None else best + 1),
+             "epochs are the indices of the list: entry 0 is the loss before training "
+             "(epoch 0). Do not add 1"),
+        ]
+        for value, message in mistakes:
+            if got == value and value != expected:
+                raise AssertionError(f"{what} is wrong: {message}. (Inputs: {context}; "
+                                     f"expected {expected}, got {got}.)")
+        raise AssertionError(f"{what} is wrong for {context}: expected (stop_epoch, "
+                             f"best_epoch) = {expected}, got {got}.")
+
+
+def make_problem(n_train=40, n_val=60, n_features=30, seed=0):
+    """A small noisy regression with many features, on which training overfits.
+
+    Returns ``X, y, X_val, y_val``; 3 of the ``n_features`` coefficients are large, the
+    others 0, the noise has standard deviation 1.
+    """
+    rng = np.random.default_rng(seed)
+    w_true = np.zeros(n_features)
+    w_true[:3] = [2.0, -1.5, 1.0]
+    X = rng.normal(size=(n_train + n_val, n_features))
+    y = X @ w_true + rng.normal(size=n_train + n_val)
+    return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
+
+
+def _train(X, y, X_val, y_val, *, lr, batch_size, max_epochs, patience, warmup_steps, seed,
+           restart=False, epochs_as_steps=False, reseed=False, restore=True):
+    """The capstone's loop written out, with switches that reproduce typical mistakes."""
+    steps_per_epoch = math.ceil(len(y) / batch_size)
+    total = max_epochs if epochs_as_steps else max_epochs * steps_per_epoch
+    schedule = cosine(lr, total, warmup_steps=warmup_steps, min_lr=0.0)
+    rng = np.random.default_rng(seed)
+    w = np.zeros(X.shape[1])
+    params, val_losses = [w], [squared_error(w, X_val, y_val)[0]]
+    t = 0
+    for _ in range(max_epochs):
+        batches = minibatches(X, y, batch_size, np.random.default_rng(seed) if reseed else rng)
+        for i, (X_b, y_b) in enumerate(batches):
+            w = w - schedule(i if restart else t) * squared_error(w, X_b, y_b)[1]
+            t += 1
+        params.append(w)
+        val_losses.append(squared_error(w, X_val, y_val)[0])
+        stop, best = reference_early_stopping(val_losses, patience)
+        if stop is not None:
+            break
+    return (params[best] if restore else w), best
+
+
+def check_train_with_early_stopping(train_with_early_stopping, *, n_train=40, n_features=30,
+                                    batch_size=8, max_epochs=60, patience=5, warmup_steps=5,
+                                    seed=0):
+    """Check the capstone against :func:`mlopt.training.minimize_stochastic`.
+
+    ``train_with_early_stopping(X, y, X_val, y_val, lr, batch_size, max_epochs, patience,
+    warmup_steps, seed) -> (w_best, best_epoch)``: SGD on the mean squared error from zeros,
+    the rate ``cosine_lr`` over all ``max_epochs * steps_per_epoch`` steps, early stopping on
+    the validation loss, the best epoch's parameters returned.
+    """
+    X, y, X_val, y_val = make_problem(n_train, 60, n_features, seed)
+    lr = 0.5 / (2 / n_train * np.linalg.norm(X, 2) ** 2)
+    steps_per_epoch = math.ceil(n_train / batch_size)
+    schedule = cosine(lr, max_epochs * steps_per_epoch, warmup_steps=warmup_steps)
+    res = minimize_stochastic(squared_error, np.zeros(n_features), X, y, sgd(lr=schedule),
+                              batch_size=batch_size, epochs=max_epochs, rng=seed,
+                              validation=(X_val, y_val), patience=patience, restore_best=True)
+    kw = dict(lr=lr, batch_size=batch_size, max_epochs=max_epochs, patience=patience,
+              warmup_steps=warmup_steps, seed=seed)
+    what = "train_with_early_stopping(...)"
+    context = (f"X.shape={X.shape}, lr={lr:.4f}, batch_size={batch_size}, "
+               f"max_epochs={max_epochs}, patience={patience}, warmup_steps={warmup_steps}, "
+               f"seed={seed}")
+    got = call_on_copies(train_with_early_stopping, "train_with_early_stopping", X, y, X_val,
+                         y_val, lr, batch_size, max_epochs, patience, warmup_steps, seed,
+                         fix="Work on new arrays: `w = w - lr_t * grad`.")
+    if got is None:
+        raise AssertionError(f"{what} returned None. Did you forget `return w_best, "
+                             "best_epoch`?")
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        raise AssertionError(f"{what} should return the pair `w_best, best_epoch`.")
+    w_got, best_got = got
+    variants = [
+        (dict(restart=True), "the schedule restarts every epoch: it must be called with the "
+         "global step count t (0, 1, 2, ... across epochs), not with the index of the batch "
+         "within the epoch"),
+        (dict(epochs_as_steps=True), "the schedule's total_steps counts steps, not epochs: "
+         "total_steps = max_epochs * steps_per_epoch, with steps_per_epoch = "
+         "ceil(n_samples / batch_size)"),
+        (dict(reseed=True), "create the random generator once, before the loop "
+         "(rng = np.random.default_rng(seed)), and pass the same one to minibatches every "
+         "epoch; a new generator each epoch repeats the same order"),
+        (dict(restore=False), "you returned the last parameters, not the best epoch's: keep a "
+         "copy of the parameters of every epoch (or of the best one) and return it. If you "
+         "did keep them, check that you did not update them in place afterwards"),
+    ]
+    for flags, message in variants:
+        w_bad, _ = _train(X, y, X_val, y_val, **kw, **flags)
+        if (np.shape(w_got) == w_bad.shape and np.allclose(w_got, w_bad, rtol=1e-6, atol=1e-9)
+                and not np.allclose(w_bad, res.x, rtol=1e-6, atol=1e-9)):
+            raise AssertionError(f"{what} is wrong: {message}.")
+    check_array(w_got, res.x, "w_best from " + what, context=context)
+    if best_got is None or int(best_got) != res.best_epoch:
+        raise AssertionError(f"best_epoch from {what} is {best_got}, expected {res.best_epoch} "
+                             f"(the parameters are right: return the epoch they come from).")

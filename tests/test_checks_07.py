@@ -1,0 +1,302 @@
+"""Chapter 07 checks accept the reference answers and other valid ways, reject typical mistakes."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+from mlopt.checks import schedules as checks
+from mlopt.losses import squared_error
+from mlopt.optimizers import sgd
+from mlopt.schedules import cosine
+from mlopt.training import minibatches, minimize_stochastic
+from tests.exercise_utils import solution_namespace
+
+CHAPTER = "07_learning_rate_schedules_and_early_stopping"
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return solution_namespace(CHAPTER)
+
+
+def test_reference_answers_pass(solution):
+    checks.check_cosine_lr(solution["cosine_lr"])
+    checks.check_cosine_lr(solution["cosine_lr"], lr=1.0, total_steps=2, warmup_steps=1)
+    checks.check_cosine_lr(solution["cosine_lr"], lr=0.1, total_steps=10, warmup_steps=0)
+    checks.check_cosine_lr(solution["cosine_lr"], lr=2.0, total_steps=7, min_lr=2.0)
+    checks.check_step_decay_lr(solution["step_decay_lr"])
+    checks.check_step_decay_lr(solution["step_decay_lr"], lr=0.1, step_size=1, gamma=0.9)
+    for patience, seed in [(1, 1), (2, 2), (3, 0), (5, 3)]:
+        checks.check_early_stopping(solution["early_stopping"], patience=patience, seed=seed)
+    checks.check_train_with_early_stopping(solution["train_with_early_stopping"])
+    checks.check_train_with_early_stopping(
+        solution["train_with_early_stopping"], n_train=37, n_features=20, batch_size=8,
+        max_epochs=40, patience=10, warmup_steps=12, seed=8)
+
+
+@pytest.mark.parametrize("seed", [0, 7, 8])
+def test_mistake_loop_without_flags_is_minimize_stochastic(seed):
+    """The checks' own loop (used to name mistakes) equals the library's when no flag is set."""
+    X, y, X_val, y_val = checks.make_problem(seed=seed)
+    lr = 0.5 / (2 / len(y) * np.linalg.norm(X, 2) ** 2)
+    res = minimize_stochastic(squared_error, np.zeros(X.shape[1]), X, y,
+                              sgd(lr=cosine(lr, 60 * 5, warmup_steps=5)), batch_size=8,
+                              epochs=60, rng=seed, validation=(X_val, y_val), patience=5)
+    w, best = checks._train(X, y, X_val, y_val, lr=lr, batch_size=8, max_epochs=60,
+                            patience=5, warmup_steps=5, seed=seed)
+    assert best == res.best_epoch and np.allclose(w, res.x, rtol=1e-12, atol=1e-14)
+    if seed == 0:
+        assert res.status == 1, "the visible test's problem must make early stopping fire"
+
+
+def test_reference_early_stopping_matches_minimize_stochastic():
+    X, y, X_val, y_val = checks.make_problem(seed=3)
+    lr = 0.5 / (2 / len(y) * np.linalg.norm(X, 2) ** 2)
+    res = minimize_stochastic(squared_error, np.zeros(X.shape[1]), X, y, sgd(lr=lr),
+                              batch_size=8, epochs=200, rng=0, validation=(X_val, y_val),
+                              patience=4)
+    assert res.status == 1
+    stop, best = checks.reference_early_stopping(list(res.epoch_history.val_loss), 4)
+    assert (stop, best) == (res.nepoch, res.best_epoch)
+
+
+# --- other valid ways are accepted -------------------------------------------------------------
+
+def cosine_piecewise_numpy(t, lr, total_steps, warmup_steps=0, min_lr=0.0):
+    if warmup_steps and t < warmup_steps:
+        return np.linspace(lr / warmup_steps, lr, warmup_steps)[t]
+    x = np.clip((t - warmup_steps) / (total_steps - warmup_steps), 0, 1)
+    return np.float64(min_lr + (lr - min_lr) * (1 + np.cos(np.pi * x)) / 2)
+
+
+def cosine_with_sin(t, lr, total_steps, warmup_steps=0, min_lr=0.0):
+    if t < warmup_steps:
+        return (t + 1) * lr / warmup_steps
+    if t >= total_steps:
+        return min_lr
+    x = (t - warmup_steps) / (total_steps - warmup_steps)
+    return min_lr + (lr - min_lr) * math.cos(math.pi * x / 2) ** 2   # (1 + cos 2a)/2 = cos² a
+
+
+def step_loop(t, lr, step_size, gamma=0.1):
+    for _ in range(t // step_size):
+        lr *= gamma
+    return lr
+
+
+def step_floor(t, lr, step_size, gamma=0.1):
+    return lr * gamma ** math.floor(t / step_size)
+
+
+def early_argmin(train_losses, val_losses, patience):
+    v = np.asarray(val_losses)
+    for epoch in range(1, len(v)):
+        best = int(np.argmin(v[:epoch + 1]))
+        if epoch - best >= patience:
+            return epoch, best
+    return None, int(np.argmin(v))
+
+
+def early_while(train_losses, val_losses, patience):
+    best_epoch, epoch = 0, 1
+    while epoch < len(val_losses):
+        if val_losses[epoch] < val_losses[best_epoch]:
+            best_epoch = epoch
+        elif epoch - best_epoch == patience:
+            return (epoch, best_epoch)
+        epoch += 1
+    return [None, best_epoch]
+
+
+def train_best_copy(X, y, X_val, y_val, lr, batch_size, max_epochs, patience, warmup_steps,
+                    seed):
+    """Keeps only the best parameters (a copy), updates w in place on a private copy."""
+    total = max_epochs * math.ceil(len(y) / batch_size)
+    rng = np.random.default_rng(seed)
+    w = np.zeros(X.shape[1])
+    best_val, best_w, best_epoch, wait, t = squared_error(w, X_val, y_val)[0], w.copy(), 0, 0, 0
+    for epoch in range(1, max_epochs + 1):
+        for X_b, y_b in minibatches(X, y, batch_size, rng):
+            w -= cosine(lr, total, warmup_steps=warmup_steps)(t) * squared_error(w, X_b, y_b)[1]
+            t += 1
+        val = squared_error(w, X_val, y_val)[0]
+        if val < best_val:
+            best_val, best_w, best_epoch, wait = val, w.copy(), epoch, 0
+        else:
+            wait += 1
+            if wait >= patience:
+                break
+    return best_w, best_epoch
+
+
+@pytest.mark.parametrize(
+    ("check", "fn", "kwargs"),
+    [(checks.check_cosine_lr, cosine_piecewise_numpy, {}),
+     (checks.check_cosine_lr, cosine_with_sin, dict(warmup_steps=0, min_lr=0.0)),
+     (checks.check_cosine_lr, cosine_with_sin, {}),
+     (checks.check_step_decay_lr, step_loop, {}),
+     (checks.check_step_decay_lr, step_floor, dict(step_size=1, gamma=0.9)),
+     (checks.check_early_stopping, early_argmin, {}),
+     (checks.check_early_stopping, early_argmin, dict(patience=1, seed=1)),
+     (checks.check_early_stopping, early_while, dict(patience=2, seed=2)),
+     (checks.check_train_with_early_stopping, train_best_copy, {}),
+     (checks.check_train_with_early_stopping, train_best_copy, dict(warmup_steps=0, seed=7))],
+    ids=lambda v: getattr(v, "__name__", None),
+)
+def test_other_valid_answers_pass(check, fn, kwargs):
+    check(fn, **kwargs)
+
+
+# --- typical mistakes are rejected with a message that says what to fix ------------------------
+
+def cosine_variant(*, warm=lambda t, W: (t + 1) / W, phase=math.pi, floor=True, clamp=True,
+                   offset=True, no_warmup=False):
+    def f(t, lr, T, W=0, min_lr=0.0):
+        if not no_warmup and t < W:
+            return lr * warm(t, W)
+        W_ = 0 if no_warmup else W
+        x, span = ((t - W_), T - W_) if offset else (t, T)
+        if clamp:
+            x = min(x, span)
+        lo = min_lr if floor else 0.0
+        return lo + 0.5 * (lr - lo) * (1 + math.cos(phase * x / span))
+    return f
+
+
+COSINE_MISTAKES = {
+    "warmup t/W": (cosine_variant(warm=lambda t, W: t / W), "step 0 is wasted"),
+    "warmup (t+1)/(W+1)": (cosine_variant(warm=lambda t, W: (t + 1) / (W + 1)),
+                           "never reaches lr"),
+    "no warmup ramp": (cosine_variant(warm=lambda t, W: 1.0), "the warmup is missing"),
+    "no warmup at all": (cosine_variant(no_warmup=True), "the warmup is missing"),
+    "cosine from 0": (cosine_variant(offset=False), "must start when the warmup ends"),
+    "no pi": (cosine_variant(phase=1.0), "factor π"),
+    "2 pi": (cosine_variant(phase=2 * math.pi), "half a period"),
+    "pi/2": (cosine_variant(phase=math.pi / 2), "only falls to the midpoint"),
+    "min_lr ignored": (cosine_variant(floor=False), "min_lr is ignored"),
+    "no clamp": (cosine_variant(clamp=False), "rises again"),
+    "array": (lambda t, lr, T, W=0, m=0.0: np.array([lr, lr]), "one number"),
+    "no return": (lambda t, lr, T, W=0, m=0.0: None, "return"),
+}
+
+STEP_MISTAKES = {
+    "every step": (lambda t, lr, k, g=0.1: lr * g ** t, "at every step"),
+    "float division": (lambda t, lr, k, g=0.1: lr * g ** (t / k), "integer division"),
+    "+1": (lambda t, lr, k, g=0.1: lr * g ** (t // k + 1), "gamma ** 0 = 1"),
+    "(t+1)//k": (lambda t, lr, k, g=0.1: lr * g ** ((t + 1) // k), "not at t = step_size - 1"),
+    "times": (lambda t, lr, k, g=0.1: lr * g * (t // k), "raise gamma to the power"),
+    "no return": (lambda t, lr, k, g=0.1: None, "return"),
+}
+
+
+def es(**flags):
+    def f(train_losses, val_losses, patience):
+        return checks.reference_early_stopping(val_losses, patience, **flags)
+    return f
+
+
+def es_train(train_losses, val_losses, patience):
+    return checks.reference_early_stopping(train_losses, patience)
+
+
+def es_ignore_patience(train_losses, val_losses, patience):
+    return checks.reference_early_stopping(val_losses, 1)
+
+
+def es_last(train_losses, val_losses, patience):
+    stop, _ = checks.reference_early_stopping(val_losses, patience)
+    return stop, len(val_losses) - 1 if stop is None else stop
+
+
+def es_future(train_losses, val_losses, patience):
+    stop, _ = checks.reference_early_stopping(val_losses, patience)
+    return stop, int(np.argmin(val_losses))
+
+
+def es_swapped(train_losses, val_losses, patience):
+    return checks.reference_early_stopping(val_losses, patience)[::-1]
+
+
+def es_one_based(train_losses, val_losses, patience):
+    stop, best = checks.reference_early_stopping(val_losses, patience)
+    return (None if stop is None else stop + 1), best + 1
+
+
+def es_last_instead_of_none(train_losses, val_losses, patience):
+    stop, best = checks.reference_early_stopping(val_losses, patience)
+    return (len(val_losses) - 1 if stop is None else stop), best
+
+
+def es_sorts_in_place(train_losses, val_losses, patience):
+    out = checks.reference_early_stopping(val_losses, patience)
+    val_losses.sort()
+    return out
+
+
+EARLY_MISTAKES = {
+    "training loss": (es_train, "you monitored the training loss"),
+    "patience ignored": (es_ignore_patience, "at the first epoch without improvement"),
+    "last as best": (es_last, "not the epoch at which you stopped"),
+    "future": (es_future, "up to the stopping epoch"),
+    "late": (es(stop_late=1), "one epoch late"),
+    "early": (es(stop_late=-1), "one epoch early"),
+    "ties": (es(ties_improve=True), "use `<`, not `<=`"),
+    "no reset": (es(reset=False), "*consecutive*"),
+    "swapped": (es_swapped, "wrong order"),
+    "one based": (es_one_based, "Do not add 1"),
+    "last instead of None": (es_last_instead_of_none, "must be None"),
+    "modifies input": (es_sorts_in_place, "modified its input list"),
+    "no return": (lambda a, b, p: None, "return stop_epoch, best_epoch"),
+    "one value": (lambda a, b, p: 3, "should return the pair"),
+}
+
+
+def train_variant(**flags):
+    def f(X, y, X_val, y_val, lr, batch_size, max_epochs, patience, warmup_steps, seed):
+        return checks._train(X, y, X_val, y_val, lr=lr, batch_size=batch_size,
+                             max_epochs=max_epochs, patience=patience,
+                             warmup_steps=warmup_steps, seed=seed, **flags)
+    return f
+
+
+def train_wrong_best_epoch(*args):
+    w, best = train_variant()(*args)
+    return w, best + 1
+
+
+TRAIN_MISTAKES = {
+    "restart": (train_variant(restart=True), "restarts every epoch"),
+    "epochs as steps": (train_variant(epochs_as_steps=True), "counts steps, not epochs"),
+    "reseed": (train_variant(reseed=True), "create the random generator once"),
+    "last": (train_variant(restore=False), "you returned the last parameters"),
+    "best epoch off": (train_wrong_best_epoch, "return the epoch they come from"),
+    "no return": (lambda *args: None, "return w_best, best_epoch"),
+}
+
+
+@pytest.mark.parametrize(
+    ("check", "fn", "message"),
+    [pytest.param(checks.check_cosine_lr, fn, msg, id=f"cosine-{k}")
+     for k, (fn, msg) in COSINE_MISTAKES.items()]
+    + [pytest.param(checks.check_step_decay_lr, fn, msg, id=f"step-{k}")
+       for k, (fn, msg) in STEP_MISTAKES.items()]
+    + [pytest.param(checks.check_early_stopping, fn, msg, id=f"early-{k}")
+       for k, (fn, msg) in EARLY_MISTAKES.items()]
+    + [pytest.param(checks.check_train_with_early_stopping, fn, msg, id=f"train-{k}")
+       for k, (fn, msg) in TRAIN_MISTAKES.items()],
+)
+def test_typical_mistakes_are_named(check, fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(fn)
+
+
+def test_stub_is_rejected():
+    def stub(*args):
+        raise NotImplementedError()
+
+    for check in (checks.check_cosine_lr, checks.check_step_decay_lr,
+                  checks.check_early_stopping, checks.check_train_with_early_stopping):
+        with pytest.raises(NotImplementedError):
+            check(stub)
