@@ -1,0 +1,348 @@
+"""Checks for the graded exercise of chapter 04, stochastic gradient descent.
+
+The shuffles a learner draws depend on how they use the generator (``rng.permutation``,
+``rng.shuffle``, ``rng.choice(..., replace=False)`` all differ), so the checks of
+:func:`check_minibatch_indices` and :func:`check_sgd` test properties (a partition of the
+samples, a new order each epoch, the learning rate used at each step) instead of comparing
+with one reference order.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+
+import numpy as np
+
+from mlopt.checks._core import Mistake, call_on_copies, check_array
+from mlopt.linear_model import solve_lstsq
+from mlopt.losses import squared_error
+from mlopt.schedules import inverse_time
+
+__all__ = [
+    "check_minibatch_gradient",
+    "check_minibatch_indices",
+    "check_sgd",
+    "check_sgd_converges",
+    "make_regression",
+]
+
+_call = partial(call_on_copies, fix="Compute new arrays instead: `w = w - lr * g`, "
+                "`X[idx]`; do not modify w0, X or y.")
+
+
+def make_regression(n_samples=30, n_features=3, *, noise=0.5, seed=0):
+    """A seeded least-squares problem: ``X`` with a column of ones first, ``y``, and a ``w``.
+
+    The features are standard normal, the true coefficients of order 1, and ``w`` is a point
+    away from the solution at which to evaluate gradients.
+    """
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([np.ones(n_samples), rng.normal(size=(n_samples, n_features - 1))])
+    w_true = rng.normal(size=n_features) + 1.0
+    y = X @ w_true + noise * rng.normal(size=n_samples)
+    w = rng.normal(size=n_features)
+    return X, y, w
+
+
+def check_minibatch_gradient(minibatch_gradient, *, n_samples=30, n_features=3, batch_size=7,
+                             seed=0):
+    """Check ``minibatch_gradient(w, X, y, idx)`` = (2/b) X_Bᵀ(X_B w − y_B), b = len(idx)."""
+    X, y, w = make_regression(n_samples, n_features, seed=seed)
+    rng = np.random.default_rng(seed + 1000)
+    idx = rng.choice(n_samples, size=batch_size, replace=False)
+    Xb, yb = X[idx], y[idx]
+    r = Xb @ w - yb
+    b, n = len(idx), n_samples
+    expected = squared_error(w, Xb, yb)[1]
+    mistakes = [
+        Mistake(2 * Xb.T @ r, f"it is {b} times too large: the gradient of a mini-batch is "
+                "the MEAN of its per-sample gradients, so divide the sum by the batch size "
+                "len(idx); otherwise the right learning rate would depend on the batch size"),
+        Mistake(2 / n * Xb.T @ r, "you divided by the number of samples n = len(y); divide by "
+                "the batch size, len(idx): the batch gradient is the mean over the batch"),
+        Mistake(-expected, "the sign is flipped: use the residual X[idx] @ w - y[idx] "
+                "(prediction minus target); the other order climbs the loss"),
+        Mistake(expected / 2, "the factor 2 from differentiating the square is missing: "
+                "(2 / b) * X_B.T @ (X_B @ w - y_B)"),
+        Mistake(2 * expected, "it is twice too large: the gradient of (x·w - y)² is "
+                "2 (x·w - y) x, averaged over the batch: (2 / b) * X_B.T @ r"),
+        Mistake(squared_error(w, X, y)[1], "this is the full gradient over all samples; use "
+                "only the rows listed in idx: X[idx] and y[idx]"),
+        Mistake(squared_error(w, X[:b], y[:b])[1], "you used the first len(idx) rows; select "
+                "the rows listed in idx: X[idx] and y[idx]"),
+    ]
+    got = _call(minibatch_gradient, "minibatch_gradient", w, X, y, idx)
+    check_array(got, expected, "minibatch_gradient(w, X, y, idx)", mistakes=mistakes,
+                context=f"X.shape={X.shape}, len(idx)={b}")
+
+
+# --- mini-batch indices ------------------------------------------------------------------------
+
+def _as_batches(got, what):
+    """The learner's batches as a list of 1-D integer arrays, or a message."""
+    if got is None:
+        raise AssertionError(f"{what} returned None. Did you forget the `return` statement?")
+    if isinstance(got, np.ndarray) and got.ndim == 1:
+        raise AssertionError(f"{what} returned one flat array of {got.size} indices; return the "
+                             "batches: a list of index arrays, e.g. "
+                             "[order[i:i + batch_size] for i in range(0, n, batch_size)]")
+    try:
+        batches = [np.asarray(batch) for batch in got]
+    except TypeError as err:
+        raise AssertionError(f"{what} should return a list of index arrays, got "
+                             f"{type(got).__name__}.") from err
+    for batch in batches:
+        if batch.ndim != 1:
+            raise AssertionError(f"{what}: each batch should be a 1-D array of indices, got one "
+                                 f"of shape {batch.shape}.")
+        if batch.size and not (np.issubdtype(batch.dtype, np.integer)
+                               or np.all(batch == np.round(batch))):
+            raise AssertionError(f"{what}: the batches must hold integer indices (to select "
+                                 f"rows with X[idx]), got {batch[:5]}.")
+    return [batch.astype(int) for batch in batches]
+
+
+def _same_batches(a, b):
+    return len(a) == len(b) and all(np.array_equal(x, z) for x, z in zip(a, b))
+
+
+def check_minibatch_indices(minibatch_indices, *, n_samples=23, batch_size=5, seed=0):
+    """Check ``minibatch_indices(n, batch_size, rng)``: a reshuffled partition into batches."""
+    n, b = n_samples, batch_size
+    what = f"minibatch_indices({n}, {b}, rng)"
+    m = math.ceil(n / b)
+    expected_sizes = [b] * (n // b) + ([n % b] if n % b else [])
+    rng = np.random.default_rng(seed)
+    batches = _as_batches(_call(minibatch_indices, "minibatch_indices", n, b, rng), what)
+    sizes = [len(batch) for batch in batches]
+    flat = np.concatenate(batches) if batches else np.array([], dtype=int)
+
+    if flat.size and (flat.min() < 0 or flat.max() >= n):
+        raise AssertionError(f"{what}: indices must lie in 0, ..., n - 1 = {n - 1}; got values "
+                             f"from {flat.min()} to {flat.max()}.")
+    if len(np.unique(flat)) < flat.size:
+        raise AssertionError(
+            f"{what}: some samples appear twice in one epoch (and others never). You sampled "
+            "with replacement (rng.integers, or rng.choice without replace=False), or drew each "
+            "batch independently. Shuffle once, order = rng.permutation(n), then cut the order "
+            "into consecutive pieces: every sample exactly once per epoch."
+        )
+    if n % b and sizes == [b] * (n // b):
+        raise AssertionError(
+            f"{what}: the last, partial batch is missing. {n} samples in batches of {b} give "
+            f"{m} batches, the last with {n % b} samples: keep it, or those samples are never "
+            "used in that epoch."
+        )
+    if not np.array_equal(np.sort(flat), np.arange(n)):
+        raise AssertionError(f"{what}: the batches together must hold each index 0, ..., "
+                             f"{n - 1} exactly once.")
+    if np.array_equal(flat, np.arange(n)):
+        raise AssertionError(
+            f"{what}: the indices are in their original order 0, 1, 2, ...: shuffle them first "
+            "(order = rng.permutation(n)). Unshuffled batches always group the same "
+            "neighbouring samples, which biases every step when the data are sorted."
+        )
+    if 1 < b < n and all(np.array_equal(np.sort(batch), np.arange(j * b, j * b + len(batch)))
+           for j, batch in enumerate(sorted(batches, key=lambda batch: batch.min()))):
+        raise AssertionError(
+            f"{what}: each batch holds the same neighbouring samples as the unshuffled cut "
+            f"(0-{b - 1}, {b}-{2 * b - 1}, ...), only the order of the batches or within them "
+            "changed. Shuffle the indices first, order = rng.permutation(n), then cut the order "
+            "into batches."
+        )
+    if sizes != expected_sizes:
+        if len(sizes) == m and sorted(sizes) == sorted(expected_sizes):
+            hint = " The smaller batch must be the last one."
+        elif len(sizes) == m and max(sizes) - min(sizes) <= 1 and sizes != expected_sizes:
+            hint = (" np.array_split balances the sizes; cut at multiples of batch_size "
+                    "instead: order[i:i + batch_size] for i in range(0, n, batch_size).")
+        else:
+            hint = ""
+        raise AssertionError(f"{what}: expected ⌈n/batch_size⌉ = {m} batches of sizes "
+                             f"{expected_sizes}, got sizes {sizes}.{hint}")
+    again = _as_batches(minibatch_indices(n, b, np.random.default_rng(seed)), what)
+    if not _same_batches(batches, again):
+        raise AssertionError(
+            f"{what}: two generators with the same seed gave different batches. Draw the "
+            "shuffle from the rng argument (rng.permutation(n)), not from np.random.* or a "
+            "new unseeded generator, so that runs are reproducible."
+        )
+    second = _as_batches(minibatch_indices(n, b, rng), what)
+    if _same_batches(batches, second):
+        raise AssertionError(
+            f"{what}: two calls with the same generator returned the same batches, so every "
+            "epoch would visit the samples in the same order. Use the rng argument as it is "
+            "(rng.permutation(n)); do not create a new generator with a fixed seed inside."
+        )
+
+
+# --- the SGD loop ------------------------------------------------------------------------------
+
+def _check_sgd_schedule(lr0=0.05, decay=0.5):
+    return inverse_time(lr0, decay=decay)
+
+
+def check_sgd(sgd, *, n_samples=11, n_features=2, batch_size=4, epochs=4, seed=0, lr0=0.05,
+              decay=0.5):
+    """Check ``sgd(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng)``.
+
+    The check's ``grad_fn(w, idx)`` records every point and batch it is called with; from these
+    it reconstructs the batches of each epoch and the learning rate of each step, and compares
+    them with ``schedule(t)`` at the global step count ``t = 0, 1, ...``.
+    """
+    X, y, w0 = make_regression(n_samples, n_features, seed=seed)
+    n, b = n_samples, batch_size
+    m = math.ceil(n / b)
+    T = epochs * m
+    schedule = _check_sgd_schedule(lr0, decay)
+    calls = []
+
+    def grad_fn(w, idx):
+        w = np.array(w, dtype=float, copy=True)
+        idx = np.array(idx, copy=True).astype(int)
+        g = squared_error(w, X[idx], y[idx])[1]
+        if not (calls and np.array_equal(calls[-1][0], w) and np.array_equal(calls[-1][1], idx)):
+            calls.append((w, idx, g))     # a repeated call at the same point is one step
+        return g.copy()
+
+    what = "sgd(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng)"
+    rng = np.random.default_rng(seed)
+    try:
+        got = _call(sgd, "sgd", grad_fn, w0, n, b, epochs, schedule, rng)
+    except TypeError as err:
+        if "function" in str(err):
+            raise AssertionError(f"{what} raised TypeError: {err}. `schedule` is a function of "
+                                 "the step count: use the number schedule(t), not schedule "
+                                 "itself.") from err
+        raise
+    if got is None:
+        raise AssertionError(f"{what} returned None. Did you forget `return w`?")
+    got = np.asarray(got, dtype=float)
+    if got.shape != w0.shape:
+        raise AssertionError(f"{what} should return the final parameters, shape {w0.shape}; "
+                             f"got shape {got.shape}.")
+    if not calls:
+        raise AssertionError(f"{what} never called grad_fn: compute each step's gradient with "
+                             "grad_fn(w, idx) for the current batch idx.")
+
+    steps = len(calls)
+    context = f"n_samples={n}, batch_size={b}, epochs={epochs}: ⌈{n}/{b}⌉ = {m} steps per epoch"
+    if steps != T:
+        if n % b and steps == epochs * (n // b):
+            msg = ("the last, partial batch of every epoch is missing (check minibatch_indices: "
+                   "keep the last n % batch_size samples as a smaller batch)")
+        elif steps == m and epochs > 1:
+            msg = ("only the first epoch took steps. Draw the batches inside the epoch loop; a "
+                   "generator made once outside the loop is exhausted after one epoch")
+        elif steps == T - m:
+            msg = "it runs one epoch too few: for epoch in range(epochs)"
+        elif steps == T + m:
+            msg = "it runs one epoch too many: for epoch in range(epochs)"
+        elif steps == epochs:
+            msg = ("it takes one step per epoch: take one step per mini-batch, "
+                   "for idx in minibatch_indices(n_samples, batch_size, rng)")
+        elif steps == epochs * n:
+            msg = "it takes one step per sample: use batches of batch_size samples"
+        else:
+            msg = "expected one step per mini-batch"
+        raise AssertionError(f"{what} took {steps} steps, expected epochs · ⌈n/b⌉ = {T} "
+                             f"({context}): {msg}.")
+
+    epoch_batches = [[calls[e * m + j][1] for j in range(m)] for e in range(epochs)]
+    for e, batches in enumerate(epoch_batches):
+        flat = np.concatenate(batches)
+        if not np.array_equal(np.sort(flat), np.arange(n)):
+            raise AssertionError(
+                f"{what}: the batches of epoch {e + 1} do not use every sample exactly once. "
+                "In each epoch, loop over minibatch_indices(n_samples, batch_size, rng)."
+            )
+    if epochs > 1 and all(_same_batches(epoch_batches[0], other) for other in epoch_batches[1:]):
+        raise AssertionError(
+            f"{what}: every epoch used the same batches in the same order. Draw new batches at "
+            "the start of each epoch: call minibatch_indices(n_samples, batch_size, rng) inside "
+            "the epoch loop, with the same rng (a list drawn once before the loop repeats)."
+        )
+
+    if not np.allclose(calls[0][0], w0):
+        raise AssertionError(f"{what}: the first gradient must be evaluated at w0, got "
+                             f"w = {calls[0][0]} instead of w0 = {w0}.")
+    points = [c[0] for c in calls] + [got]
+    lrs = []
+    for k, (w, _, g) in enumerate(calls):
+        move = w - points[k + 1]
+        lr = float(move @ g / (g @ g)) if g @ g > 0 else 0.0
+        if not np.allclose(move, lr * g, rtol=1e-6, atol=1e-10 * (1 + np.abs(w).max())):
+            last = " (the returned w is not the last iterate)" if k == steps - 1 else ""
+            raise AssertionError(
+                f"{what}: step {k} does not move along the mini-batch gradient{last}. Each step "
+                "is w = w - schedule(t) * grad_fn(w, idx), with the gradient at the current w."
+            )
+        lrs.append(lr)
+    lrs = np.array(lrs)
+    t = np.arange(T)
+    expected = np.array([schedule(k) for k in t])
+    candidates = [
+        (-expected, "the steps climb the loss: subtract the gradient, w - lr * g"),
+        (np.array([schedule(k % m) for k in t]), "the learning rate restarts in every epoch: "
+         "the schedule counts global steps, so keep one counter t for the whole run (t = 0 "
+         "before the epoch loop, t += 1 after each step), not the batch number within the epoch"),
+        (np.array([schedule(k // m) for k in t]), "you passed the epoch number to the "
+         "schedule; it counts steps (updates): schedule(t) with t = 0, 1, 2, ... over all "
+         "epochs"),
+        (np.array([schedule(k // m + 1) for k in t]), "you passed the epoch number to the "
+         "schedule; it counts steps (updates): schedule(t) with t = 0, 1, 2, ... over all "
+         "epochs"),
+        (np.array([schedule(k + 1) for k in t]), "off by one: the first step uses schedule(0), "
+         "then schedule(1), ...; increase t after the step"),
+        (np.full(T, schedule(0)), "the learning rate never changes: call schedule(t) at every "
+         "step, with t the number of steps taken so far"),
+        (np.ones(T), "the learning rate is missing: w - schedule(t) * g"),
+    ]
+    if np.allclose(lrs, expected, rtol=1e-6):
+        return
+    for value, message in candidates:
+        if np.allclose(lrs, value, rtol=1e-6):
+            raise AssertionError(f"{what} is wrong: {message}.")
+    with np.printoptions(precision=4, suppress=True, threshold=12, edgeitems=3):
+        raise AssertionError(f"{what}: the learning rates of the steps were {lrs}, expected "
+                             f"schedule(t) for t = 0, 1, ...: {expected} ({context}).")
+
+
+# --- capstone ----------------------------------------------------------------------------------
+
+def check_sgd_converges(sgd, minibatch_gradient, *, n_samples=500, n_features=4, batch_size=10,
+                        epochs=20, seed=0):
+    """Run the learner's SGD on a seeded regression; it must reach the least-squares fit.
+
+    Returns the printed summary: the excess loss with a decaying and a constant rate.
+    """
+    X, y, _ = make_regression(n_samples, n_features, seed=seed)
+    w_ls = solve_lstsq(X, y)
+    f_star = squared_error(w_ls, X, y)[0]
+
+    def grad_fn(w, idx):
+        return minibatch_gradient(w, X, y, idx)
+
+    runs = {}
+    for name, schedule in [("inverse_time(0.1, decay=0.01)", inverse_time(0.1, decay=0.01)),
+                           ("constant 0.1", lambda t: 0.1)]:
+        w = sgd(grad_fn, np.zeros(n_features), n_samples, batch_size, epochs, schedule,
+                np.random.default_rng(seed))
+        w = np.asarray(w, dtype=float)
+        if w.shape != w_ls.shape or not np.all(np.isfinite(w)):
+            raise AssertionError(f"sgd with {name} returned {w}; expected finite parameters of "
+                                 f"shape {w_ls.shape}. Do the tests above pass?")
+        runs[name] = squared_error(w, X, y)[0] - f_star, np.linalg.norm(w - w_ls)
+    excess, dist = runs["inverse_time(0.1, decay=0.01)"]
+    limit = 1e-3
+    if excess > limit:
+        raise AssertionError(
+            f"After {epochs} epochs with a decaying rate, your SGD is {excess:.2e} above the "
+            f"least-squares loss (distance {dist:.3f}); expected below {limit:.0e}. Do "
+            "minibatch_gradient and sgd pass their tests above?"
+        )
+    lines = [f"least-squares loss f* = {f_star:.4f}"]
+    for name, (gap, d) in runs.items():
+        lines.append(f"{name:30s}: loss - f* = {gap:.2e}, ‖w - w_lstsq‖ = {d:.4f}")
+    return "\n".join(lines)

@@ -1,0 +1,367 @@
+"""Chapter 04 checks accept the reference answers and other valid ways, reject typical mistakes."""
+
+import re
+
+import numpy as np
+import pytest
+
+from mlopt.checks import stochastic_gradient_descent as checks
+from tests.exercise_utils import solution_namespace
+
+CHAPTER = "04_stochastic_gradient_descent"
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return solution_namespace(CHAPTER)
+
+
+@pytest.mark.parametrize(
+    ("check", "name"),
+    [(checks.check_minibatch_gradient, "minibatch_gradient"),
+     (checks.check_minibatch_indices, "minibatch_indices"),
+     (checks.check_sgd, "sgd")],
+)
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_reference_answers_pass(solution, check, name, seed):
+    check(solution[name], seed=seed)
+
+
+@pytest.mark.parametrize(
+    ("check", "name", "kwargs"),
+    [(checks.check_minibatch_gradient, "minibatch_gradient", dict(batch_size=1)),
+     (checks.check_minibatch_gradient, "minibatch_gradient", dict(n_samples=5, batch_size=5)),
+     (checks.check_minibatch_gradient, "minibatch_gradient", dict(n_features=1)),
+     (checks.check_minibatch_indices, "minibatch_indices", dict(n_samples=10, batch_size=1)),
+     (checks.check_minibatch_indices, "minibatch_indices", dict(n_samples=12, batch_size=12)),
+     (checks.check_minibatch_indices, "minibatch_indices", dict(n_samples=5, batch_size=9)),
+     (checks.check_minibatch_indices, "minibatch_indices", dict(n_samples=31, batch_size=30)),
+     (checks.check_minibatch_indices, "minibatch_indices", dict(n_samples=40, batch_size=8)),
+     (checks.check_sgd, "sgd", dict(n_samples=7, batch_size=7, epochs=3)),
+     (checks.check_sgd, "sgd", dict(n_samples=13, n_features=1, batch_size=1, epochs=2)),
+     (checks.check_sgd, "sgd", dict(epochs=1)),
+     (checks.check_sgd, "sgd", dict(n_samples=20, batch_size=5, epochs=4))],
+)
+def test_reference_answers_pass_edge_shapes(solution, check, name, kwargs):
+    check(solution[name], **kwargs)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5, 6, 7])
+def test_capstone_passes_with_the_reference_answers(solution, seed):
+    summary = checks.check_sgd_converges(solution["sgd"], solution["minibatch_gradient"],
+                                         seed=seed)
+    assert "loss - f*" in summary
+
+
+# --- other valid ways are accepted -------------------------------------------------------------
+
+def grad_mean_loop(w, X, y, idx):
+    return np.mean([2 * (X[i] @ w - y[i]) * X[i] for i in idx], axis=0)
+
+
+def grad_einsum(w, X, y, idx):
+    r = X[idx] @ w - y[idx]
+    return np.einsum("i,ij->j", r, X[idx]) * 2 / len(idx)
+
+
+def grad_mlopt(w, X, y, idx):
+    from mlopt.losses import squared_error
+
+    return squared_error(w, X[idx], y[idx])[1]
+
+
+def idx_shuffle(n_samples, batch_size, rng):
+    order = np.arange(n_samples)
+    rng.shuffle(order)
+    return [order[i:i + batch_size] for i in range(0, n_samples, batch_size)]
+
+
+def idx_choice(n_samples, batch_size, rng):
+    order = rng.choice(n_samples, size=n_samples, replace=False)
+    return [list(order[i:i + batch_size]) for i in range(0, n_samples, batch_size)]
+
+
+def idx_generator(n_samples, batch_size, rng):
+    order = rng.permutation(n_samples)
+    return (order[i:i + batch_size] for i in range(0, n_samples, batch_size))
+
+
+def idx_split(n_samples, batch_size, rng):
+    order = rng.permutation(n_samples)
+    return np.split(order, range(batch_size, n_samples, batch_size))
+
+
+def sgd_with(minibatch_indices):
+    def sgd(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
+        w = np.array(w0, dtype=float)
+        t = 0
+        for _ in range(epochs):
+            for idx in minibatch_indices(n_samples, batch_size, rng):
+                w = w - schedule(t) * grad_fn(w, idx)
+                t += 1
+        return w
+    return sgd
+
+
+def sgd_in_place_copy(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
+    w = w0.copy()
+    steps_per_epoch = -(-n_samples // batch_size)
+    for epoch in range(epochs):
+        for j, idx in enumerate(idx_shuffle(n_samples, batch_size, rng)):
+            w -= schedule(epoch * steps_per_epoch + j) * grad_fn(w, idx)
+    return w
+
+
+def sgd_grad_twice(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
+    w, t = w0.copy(), 0
+    for _ in range(epochs):
+        for idx in idx_choice(n_samples, batch_size, rng):
+            norm = np.linalg.norm(grad_fn(w, idx))     # e.g. for logging
+            assert norm >= 0
+            w = w - schedule(t) * grad_fn(w, idx)
+            t += 1
+    return w
+
+
+@pytest.mark.parametrize(
+    ("check", "fn"),
+    [pytest.param(checks.check_minibatch_gradient, fn, id=fn.__name__)
+     for fn in (grad_mean_loop, grad_einsum, grad_mlopt)]
+    + [pytest.param(checks.check_minibatch_indices, fn, id=fn.__name__)
+       for fn in (idx_shuffle, idx_choice, idx_generator, idx_split)]
+    + [pytest.param(checks.check_sgd, sgd_with(fn), id=f"sgd-{fn.__name__}")
+       for fn in (idx_shuffle, idx_choice, idx_generator, idx_split)]
+    + [pytest.param(checks.check_sgd, fn, id=fn.__name__)
+       for fn in (sgd_in_place_copy, sgd_grad_twice)],
+)
+@pytest.mark.parametrize("seed", [0, 5])
+def test_other_valid_answers_pass(check, fn, seed):
+    check(fn, seed=seed)
+
+
+# --- typical mistakes are rejected with a message that says what to fix ------------------------
+
+def batch(X, y, idx):
+    return X[idx], y[idx]
+
+
+def grad_sum(w, X, y, idx):
+    Xb, yb = batch(X, y, idx)
+    return 2 * Xb.T @ (Xb @ w - yb)
+
+
+def grad_over_n(w, X, y, idx):
+    Xb, yb = batch(X, y, idx)
+    return 2 / len(y) * Xb.T @ (Xb @ w - yb)
+
+
+def grad_sign(w, X, y, idx):
+    Xb, yb = batch(X, y, idx)
+    return 2 / len(idx) * Xb.T @ (yb - Xb @ w)
+
+
+def grad_no_two(w, X, y, idx):
+    Xb, yb = batch(X, y, idx)
+    return Xb.T @ (Xb @ w - yb) / len(idx)
+
+
+def grad_full(w, X, y, idx):
+    return 2 / len(y) * X.T @ (X @ w - y)
+
+
+def grad_first_rows(w, X, y, idx):
+    Xb, yb = X[:len(idx)], y[:len(idx)]
+    return 2 / len(idx) * Xb.T @ (Xb @ w - yb)
+
+
+GRAD_MISTAKES = {
+    "sum": (grad_sum, "divide the sum by the batch size"),
+    "over n": (grad_over_n, "you divided by the number of samples"),
+    "sign": (grad_sign, "the sign is flipped"),
+    "no 2": (grad_no_two, "the factor 2"),
+    "full": (grad_full, "this is the full gradient"),
+    "first rows": (grad_first_rows, "you used the first len(idx) rows"),
+    "no return": (lambda w, X, y, idx: None, "return"),
+}
+
+
+def cut(order, b):
+    return [order[i:i + b] for i in range(0, len(order), b)]
+
+
+def idx_drop_last(n, b, rng):
+    return cut(rng.permutation(n), b)[: n // b]
+
+
+def idx_no_shuffle(n, b, rng):
+    return cut(np.arange(n), b)
+
+
+def idx_replacement(n, b, rng):
+    return cut(rng.integers(0, n, size=n), b)
+
+
+def idx_choice_default(n, b, rng):
+    return cut(rng.choice(n, size=n), b)          # replace=True is the default
+
+
+def idx_independent_batches(n, b, rng):
+    return [rng.choice(n, size=min(b, n - i), replace=False) for i in range(0, n, b)]
+
+
+def idx_fixed_seed(n, b, rng):
+    return cut(np.random.default_rng(0).permutation(n), b)
+
+
+def idx_global_state(n, b, rng):
+    return cut(np.random.permutation(n), b)  # noqa: NPY002 (the mistake under test)
+
+
+def idx_shuffled_batch_order(n, b, rng):
+    batches = cut(np.arange(n), b)
+    return [batches[j] for j in rng.permutation(len(batches))]
+
+
+def idx_array_split(n, b, rng):
+    return np.array_split(rng.permutation(n), -(-n // b))
+
+
+def idx_partial_first(n, b, rng):
+    order = rng.permutation(n)
+    r = n % b
+    return [order[:r]] + cut(order[r:], b)
+
+
+def idx_flat(n, b, rng):
+    return rng.permutation(n)
+
+
+def idx_float(n, b, rng):
+    return [batch + 0.5 for batch in cut(rng.permutation(n), b)]
+
+
+INDEX_MISTAKES = {
+    "drop last": (idx_drop_last, "the last, partial batch is missing"),
+    "no shuffle": (idx_no_shuffle, "original order"),
+    "with replacement": (idx_replacement, "with replacement"),
+    "choice default": (idx_choice_default, "replace=False"),
+    "independent batches": (idx_independent_batches, "drew each batch independently"),
+    "fixed seed": (idx_fixed_seed, "same generator returned the same batches"),
+    "global state": (idx_global_state, "not from np.random"),
+    "batch order only": (idx_shuffled_batch_order, "same neighbouring samples"),
+    "array_split": (idx_array_split, "np.array_split"),
+    "partial first": (idx_partial_first, "The smaller batch must be the last one"),
+    "flat": (idx_flat, "one flat array"),
+    "float": (idx_float, "integer indices"),
+    "no return": (lambda n, b, rng: None, "return"),
+}
+
+
+def loop(*, lr=lambda t, e, j, schedule: schedule(t), batches=None, epochs_delta=0,
+         sign=1.0, once=False, generator=False):
+    """An SGD loop with one mistake switched on."""
+    def sgd(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
+        w, t = np.array(w0, dtype=float), 0
+        make = batches or (lambda: cut(rng.permutation(n_samples), batch_size))
+        fixed = make() if once else None
+        if generator:
+            fixed = iter(make())
+        for e in range(epochs + epochs_delta):
+            for j, idx in enumerate(fixed if fixed is not None else make()):
+                w = w - sign * lr(t, e, j, schedule) * grad_fn(w, idx)
+                t += 1
+        return w
+    return sgd
+
+
+def sgd_modifies_w0(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
+    t = 0
+    for _ in range(epochs):
+        for idx in cut(rng.permutation(n_samples), batch_size):
+            w0 -= schedule(t) * grad_fn(w0, idx)
+            t += 1
+    return w0
+
+
+def sgd_schedule_not_called(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
+    w = w0.copy()
+    for _ in range(epochs):
+        for idx in cut(rng.permutation(n_samples), batch_size):
+            w = w - schedule * grad_fn(w, idx)
+    return w
+
+
+def sgd_returns_path(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
+    w, t, path = w0.copy(), 0, [w0.copy()]
+    for _ in range(epochs):
+        for idx in cut(rng.permutation(n_samples), batch_size):
+            w = w - schedule(t) * grad_fn(w, idx)
+            t += 1
+            path.append(w)
+    return np.array(path)
+
+
+def sgd_full_batch(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
+    w = w0.copy()
+    for t in range(epochs):
+        w = w - schedule(t) * grad_fn(w, np.arange(n_samples))
+    return w
+
+
+def sgd_starts_at_zero(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
+    return loop()(grad_fn, np.zeros_like(w0), n_samples, batch_size, epochs, schedule, rng)
+
+
+SGD_MISTAKES = {
+    "restart": (loop(lr=lambda t, e, j, s: s(j)), "restarts in every epoch"),
+    "epoch number": (loop(lr=lambda t, e, j, s: s(e)), "you passed the epoch number"),
+    "epoch number + 1": (loop(lr=lambda t, e, j, s: s(e + 1)), "you passed the epoch number"),
+    "off by one": (loop(lr=lambda t, e, j, s: s(t + 1)), "off by one"),
+    "constant": (loop(lr=lambda t, e, j, s: s(0)), "never changes"),
+    "no lr": (loop(lr=lambda t, e, j, s: 1.0), "the learning rate is missing"),
+    "uphill": (loop(sign=-1.0), "climb the loss"),
+    "same batches": (loop(once=True), "every epoch used the same batches"),
+    "exhausted generator": (loop(generator=True), "only the first epoch took steps"),
+    "one epoch extra": (loop(epochs_delta=1), "one epoch too many"),
+    "one epoch short": (loop(epochs_delta=-1), "one epoch too few"),
+    "drop last": (lambda g, w0, n, b, e, s, rng: loop(batches=lambda: idx_drop_last(n, b, rng))(
+        g, w0, n, b, e, s, rng), "the last, partial batch of every epoch is missing"),
+    "modifies w0": (sgd_modifies_w0, "modified its input array in place"),
+    "schedule not called": (sgd_schedule_not_called, "use the number schedule(t)"),
+    "returns path": (sgd_returns_path, "should return the final parameters"),
+    "full batch": (sgd_full_batch, "one step per epoch"),
+    "starts at zero": (sgd_starts_at_zero, "the first gradient must be evaluated at w0"),
+    "no return": (lambda *args: None, "return w"),
+}
+
+
+@pytest.mark.parametrize(
+    ("check", "fn", "message"),
+    [pytest.param(checks.check_minibatch_gradient, fn, msg, id=f"grad-{k}")
+     for k, (fn, msg) in GRAD_MISTAKES.items()]
+    + [pytest.param(checks.check_minibatch_indices, fn, msg, id=f"indices-{k}")
+       for k, (fn, msg) in INDEX_MISTAKES.items()]
+    + [pytest.param(checks.check_sgd, fn, msg, id=f"sgd-{k}")
+       for k, (fn, msg) in SGD_MISTAKES.items()],
+)
+def test_typical_mistakes_are_rejected_with_a_useful_message(check, fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(fn)
+
+
+@pytest.mark.parametrize("name", ["restart", "epoch number", "constant"])
+def test_capstone_rejects_loops_that_stall_at_the_noise_floor(solution, name):
+    with pytest.raises(AssertionError, match="above the least-squares loss"):
+        checks.check_sgd_converges(SGD_MISTAKES[name][0], solution["minibatch_gradient"])
+
+
+def test_stub_is_rejected():
+    def stub(*args):
+        raise NotImplementedError()
+
+    for check in (checks.check_minibatch_gradient, checks.check_minibatch_indices,
+                  checks.check_sgd):
+        with pytest.raises(NotImplementedError):
+            check(stub)
+    with pytest.raises(NotImplementedError):
+        checks.check_sgd_converges(stub, stub)
