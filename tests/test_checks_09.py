@@ -1,0 +1,459 @@
+"""Chapter 09 checks accept the reference answers and other valid ways, reject typical mistakes."""
+
+import re
+
+import numpy as np
+import pytest
+import scipy.special
+
+from mlopt.checks import logistic_regression as checks
+from tests.exercise_utils import solution_namespace
+
+CHAPTER = "09_logistic_regression"
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return solution_namespace(CHAPTER)
+
+
+@pytest.mark.parametrize(
+    ("check", "name"),
+    [(checks.check_stable_sigmoid, "stable_sigmoid"),
+     (checks.check_logistic_loss, "logistic_loss"),
+     (checks.check_logistic_loss_large_logits, "logistic_loss"),
+     (checks.check_log_sum_exp, "log_sum_exp"),
+     (checks.check_newton_step, "newton_step"),
+     (checks.check_newton_reaches_sklearn, "newton_step")],
+)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_reference_answers_pass(solution, check, name, seed):
+    check(solution[name], seed=seed)
+
+
+@pytest.mark.parametrize(
+    ("check", "name", "kwargs"),
+    [(checks.check_stable_sigmoid, "stable_sigmoid", dict(shape=(3, 4))),
+     (checks.check_stable_sigmoid, "stable_sigmoid", dict(shape=(1,))),
+     (checks.check_logistic_loss, "logistic_loss", dict(n_samples=2, n_features=1)),
+     (checks.check_logistic_loss, "logistic_loss", dict(n_samples=50, n_features=5)),
+     (checks.check_log_sum_exp, "log_sum_exp", dict(n_samples=4, n_classes=4)),
+     (checks.check_log_sum_exp, "log_sum_exp", dict(n_samples=1, n_classes=5)),
+     (checks.check_log_sum_exp, "log_sum_exp", dict(n_samples=10, n_classes=2)),
+     (checks.check_newton_step, "newton_step", dict(n_samples=10, n_features=1)),
+     (checks.check_newton_step, "newton_step", dict(n_samples=50, n_features=5)),
+     (checks.check_newton_reaches_sklearn, "newton_step", dict(n_samples=500, n_features=6,
+                                                               seed=51))],
+)
+def test_reference_answers_pass_edge_shapes(solution, check, name, kwargs):
+    check(solution[name], **kwargs)
+
+
+# --- other valid ways are accepted -------------------------------------------------------------
+
+def sigmoid_expit(z):
+    return scipy.special.expit(z)
+
+
+def sigmoid_tanh(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
+
+
+def sigmoid_masks(z):
+    z = np.asarray(z, dtype=float)
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out
+
+
+def sigmoid_clipped_exponent(z):
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -500.0, 500.0)))
+
+
+def sigmoid_loop(z):
+    import math
+
+    flat = [1.0 / (1.0 + math.exp(-v)) if v >= 0 else math.exp(v) / (1.0 + math.exp(v))
+            for v in np.ravel(z)]
+    return np.reshape(flat, np.shape(z))
+
+
+def _p(z):
+    return scipy.special.expit(z)
+
+
+def loss_softplus_by_hand(w, X, y):
+    z = X @ w
+    softplus = np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+    return np.mean(softplus - y * z), X.T @ (_p(z) - y) / len(y)
+
+
+def loss_by_label(w, X, y):
+    """-log p = log(1 + e^-z) for y = 1 and -log(1 - p) = log(1 + e^z) for y = 0."""
+    z = X @ w
+    per_sample = np.where(y == 1, np.logaddexp(0, -z), np.logaddexp(0, z))
+    return float(per_sample.mean()), np.mean((_p(z) - y)[:, None] * X, axis=0)
+
+
+def loss_list(w, X, y):
+    value, grad = loss_softplus_by_hand(w, X, y)
+    return [value, list(grad)]
+
+
+def lse_scipy(Z):
+    return scipy.special.logsumexp(Z, axis=1)
+
+
+def lse_loop(Z):
+    out = []
+    for row in Z:
+        m = row.max()
+        out.append(m + np.log(np.exp(row - m).sum()))
+    return np.array(out)
+
+
+def lse_max_none(Z):
+    m = Z.max(axis=1)
+    return m + np.log(np.exp(Z - m[:, None]).sum(axis=1))
+
+
+def lse_logaddexp_reduce(Z):
+    return np.logaddexp.reduce(Z, axis=1)
+
+
+def _grad_hess(w, X, y):
+    p = _p(X @ w)
+    n = len(y)
+    return X.T @ (p - y) / n, (X.T * (p * (1 - p))) @ X / n
+
+
+def newton_inv(w, X, y):
+    g, H = _grad_hess(w, X, y)
+    return w - np.linalg.inv(H) @ g
+
+
+def newton_diag_no_n(w, X, y):
+    p = _p(X @ w)
+    H = X.T @ np.diag(p * (1 - p)) @ X   # no 1/n in either: it cancels
+    return w - np.linalg.solve(H, X.T @ (p - y))
+
+
+def newton_irls(w, X, y):
+    """The weighted least-squares form: targets u = Xw + (y - p)/s, weights s."""
+    p = _p(X @ w)
+    s = p * (1 - p)
+    u = X @ w + (y - p) / s
+    sq = np.sqrt(s)
+    return np.linalg.lstsq(sq[:, None] * X, sq * u, rcond=None)[0]
+
+
+def newton_pinv(w, X, y):
+    g, H = _grad_hess(w, X, y)
+    return w - np.linalg.pinv(H) @ g
+
+
+@pytest.mark.parametrize(
+    ("check", "fn"),
+    [pytest.param(checks.check_stable_sigmoid, fn, id=fn.__name__)
+     for fn in (sigmoid_expit, sigmoid_tanh, sigmoid_masks, sigmoid_clipped_exponent,
+                sigmoid_loop)]
+    + [pytest.param(check, fn, id=f"{check.__name__}-{fn.__name__}")
+       for fn in (loss_softplus_by_hand, loss_by_label, loss_list)
+       for check in (checks.check_logistic_loss, checks.check_logistic_loss_large_logits)]
+    + [pytest.param(checks.check_log_sum_exp, fn, id=fn.__name__)
+       for fn in (lse_scipy, lse_loop, lse_max_none, lse_logaddexp_reduce)]
+    + [pytest.param(check, fn, id=f"{check.__name__}-{fn.__name__}")
+       for fn in (newton_inv, newton_diag_no_n, newton_irls, newton_pinv)
+       for check in (checks.check_newton_step, checks.check_newton_reaches_sklearn)],
+)
+@pytest.mark.parametrize("seed", [0, 3])
+def test_other_valid_answers_pass(check, fn, seed):
+    check(fn, seed=seed)
+
+
+# --- typical mistakes are rejected with a message that says what to fix ------------------------
+
+def sigmoid_naive(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def sigmoid_where_both_branches(z):
+    return np.where(z >= 0, 1.0 / (1.0 + np.exp(-z)), np.exp(z) / (1.0 + np.exp(z)))
+
+
+def sigmoid_exp_over(z):
+    return np.exp(z) / (1.0 + np.exp(z))
+
+
+def sigmoid_in_place(z):
+    z *= -1.0
+    np.exp(np.minimum(z, 700.0), out=z)
+    z += 1.0
+    return 1.0 / z
+
+
+SIGMOID_MISTAKES = {
+    "naive overflows": (sigmoid_naive, "np.exp overflowed"),
+    "np.where both branches": (sigmoid_where_both_branches, "np.where(cond, a, b) computes both"),
+    "exp(z)/(1+exp(z))": (sigmoid_exp_over, "np.exp overflowed"),
+    "sign": (lambda z: 1.0 / (1.0 + np.exp(np.clip(z, -500, 500))), "you computed sigma(-z)"),
+    "e/(1+e) everywhere": (lambda z: np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z))),
+                           "Use 1 / (1 + e) where z >= 0"),
+    "1/(1+e) everywhere": (lambda z: 1 / (1 + np.exp(-np.abs(z))), "Use e / (1 + e) where z < 0"),
+    "tanh": (np.tanh, "np.tanh is a different S-shaped function"),
+    "derivative": (lambda z: scipy.special.expit(z) * (1 - scipy.special.expit(z)),
+                   "this is the derivative"),
+    "in place": (sigmoid_in_place, "modified its input array in place"),
+    "no return": (lambda z: None, "return"),
+}
+
+
+def loss_with(value_fn=None, grad_fn=None):
+    """A logistic loss with the value or the gradient replaced by a wrong one."""
+    def loss(w, X, y):
+        z = X @ w
+        p = _p(z)
+        n = len(y)
+        value = np.mean(np.logaddexp(0, z) - y * z) if value_fn is None else value_fn(z, p, y)
+        grad = X.T @ (p - y) / n if grad_fn is None else grad_fn(X, z, p, y)
+        return value, grad
+    return loss
+
+
+def loss_naive_log(w, X, y):
+    p = _p(X @ w)
+    return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)), X.T @ (p - y) / len(y)
+
+
+def loss_clipped(eps):
+    def loss(w, X, y):
+        p = np.clip(_p(X @ w), eps, 1 - eps)
+        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)), X.T @ (p - y) / len(y)
+    return loss
+
+
+def loss_naive_softplus(w, X, y):
+    z = X @ w
+    return np.mean(np.log(1 + np.exp(z)) - y * z), X.T @ (_p(z) - y) / len(y)
+
+
+def loss_naive_sigmoid_grad(w, X, y):
+    z = X @ w
+    return np.mean(np.logaddexp(0, z) - y * z), X.T @ (1 / (1 + np.exp(-z)) - y) / len(y)
+
+
+def loss_where_log(w, X, y):
+    p = _p(X @ w)
+    return -np.mean(np.where(y == 1, np.log(p), np.log(1 - p))), X.T @ (p - y) / len(y)
+
+
+LOSS_MISTAKES = {
+    "grad sign": (loss_with(grad_fn=lambda X, z, p, y: X.T @ (y - p) / len(y)),
+                  "the sign is flipped: the gradient is X.T @ (p - y) / n"),
+    "grad no 1/n": (loss_with(grad_fn=lambda X, z, p, y: X.T @ (p - y)), "the 1/n is missing"),
+    "grad sign and no 1/n": (loss_with(grad_fn=lambda X, z, p, y: X.T @ (y - p)),
+                             "the sign is flipped and the 1/n is missing"),
+    "grad factor 2": (loss_with(grad_fn=lambda X, z, p, y: 2 * X.T @ (p - y) / len(y)),
+                      "there is no factor 2"),
+    "grad of scores": (loss_with(grad_fn=lambda X, z, p, y: X.T @ (z - y) / len(y)),
+                       "instead of the probability"),
+    "grad of MSE": (loss_with(grad_fn=lambda X, z, p, y: X.T @ ((p - y) * p * (1 - p)) / len(y)),
+                    "gradient of the squared error"),
+    "grad shape": (loss_with(grad_fn=lambda X, z, p, y: X * (p - y)[:, None] / len(y)),
+                   "has shape"),
+    "value summed": (loss_with(value_fn=lambda z, p, y: np.sum(np.logaddexp(0, z) - y * z)),
+                     "the mean over the samples, not the sum"),
+    "value sign": (loss_with(value_fn=lambda z, p, y: -np.mean(np.logaddexp(0, z) - y * z)),
+                   "the sign is flipped: the loss is the NEGATIVE log-likelihood"),
+    "value only y log p": (loss_with(value_fn=lambda z, p, y: -np.mean(y * np.log(p))),
+                           "the term (1 - y) log(1 - p) of the negative samples is missing"),
+    "value MSE": (loss_with(value_fn=lambda z, p, y: np.mean((p - y) ** 2)),
+                  "this is the squared error of the probabilities"),
+    "value per sample": (loss_with(value_fn=lambda z, p, y: np.logaddexp(0, z) - y * z),
+                         "should be a single number"),
+    "swapped": (lambda w, X, y: loss_softplus_by_hand(w, X, y)[::-1], "in the wrong order"),
+    "value only": (lambda w, X, y: loss_softplus_by_hand(w, X, y)[0], "should return the pair"),
+    "no return": (lambda w, X, y: None, "return value, grad"),
+}
+
+LARGE_LOGIT_MISTAKES = {
+    "log of p": (loss_naive_log, "np.log received 0"),
+    "np.where of logs": (loss_where_log, "np.log received 0"),
+    "clip 1e-15": (loss_clipped(1e-15), "clipping p to [1e-15, 1 - 1e-15]"),
+    "clip 1e-7": (loss_clipped(1e-7), "clipping p to [1e-07, 1 - 1e-07]"),
+    "clip machine eps": (loss_clipped(np.finfo(float).eps), "keeps the loss finite but wrong"),
+    "naive softplus": (loss_naive_softplus, "np.exp overflowed"),
+    "naive sigmoid in gradient": (loss_naive_sigmoid_grad, "np.exp overflowed"),
+}
+
+
+def lse_naive(Z):
+    return np.log(np.sum(np.exp(Z), axis=1))
+
+
+def lse_global_max(Z):
+    m = Z.max()
+    return m + np.log(np.sum(np.exp(Z - m), axis=1))
+
+
+def lse_not_added_back(Z):
+    m = Z.max(axis=1, keepdims=True)
+    return np.log(np.sum(np.exp(Z - m), axis=1))
+
+
+def lse_axis0(Z):
+    m = Z.max(axis=0, keepdims=True)
+    return m[0] + np.log(np.sum(np.exp(Z - m), axis=0))
+
+
+def lse_no_keepdims(Z):
+    m = Z.max(axis=1)
+    return m + np.log(np.sum(np.exp(Z - m), axis=1))
+
+
+def lse_keepdims_shape(Z):
+    m = Z.max(axis=1, keepdims=True)
+    return m + np.log(np.sum(np.exp(Z - m), axis=1, keepdims=True))
+
+
+def lse_no_axis(Z):
+    m = Z.max()
+    return m + np.log(np.sum(np.exp(Z - m)))
+
+
+def lse_softmax(Z):
+    m = Z.max(axis=1, keepdims=True)
+    E = np.exp(Z - m)
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def lse_in_place(Z):
+    m = Z.max(axis=1, keepdims=True)
+    Z -= m
+    return m[:, 0] + np.log(np.sum(np.exp(Z), axis=1))
+
+
+LSE_MISTAKES = {
+    "naive": (lse_naive, "np.exp overflowed for scores around 1000"),
+    "global max": (lse_global_max, "not the maximum of the whole array"),
+    "not added back": (lse_not_added_back, "did not add it back"),
+    "axis 0": (lse_axis0, "you reduced over axis 0"),
+    "no keepdims": (lse_no_keepdims, "keepdims=True"),
+    "keepdims shape": (lse_keepdims_shape, "add back m[:, 0]"),
+    "no axis": (lse_no_axis, "returned a single number"),
+    "softmax": (lse_softmax, "has the shape of Z"),
+    "no log": (lambda Z: np.sum(np.exp(Z), axis=1), "the logarithm is missing"),
+    "max only": (lambda Z: Z.max(axis=1), "this is only the maximum"),
+    "in place": (lse_in_place, "Leave Z as it is"),
+    "no return": (lambda Z: None, "return"),
+}
+
+
+def newton_with(weights=lambda p: p * (1 - p), *, sign=-1.0, g_scale=1.0, h_scale=1.0,
+                returns="point"):
+    def step(w, X, y):
+        p = _p(X @ w)
+        n = len(y)
+        g = g_scale * X.T @ (p - y) / n
+        H = h_scale * X.T @ (weights(p)[:, None] * X) / n
+        d = np.linalg.solve(H, g)
+        return {"point": w + sign * d, "step": d, "change": -d}[returns]
+    return step
+
+
+def newton_transposed_hessian(w, X, y):
+    p = _p(X @ w)
+    n = len(y)
+    H = X @ np.diag(p * (1 - p)) @ X.T / n
+    return w - np.linalg.solve(H, X.T @ (p - y) / n)
+
+
+def newton_gradient_sign(w, X, y):
+    p = _p(X @ w)
+    g, H = X.T @ (y - p) / len(y), _grad_hess(w, X, y)[1]
+    return w - np.linalg.solve(H, g)
+
+
+def newton_times_hessian(w, X, y):
+    g, H = _grad_hess(w, X, y)
+    return w - H @ g
+
+
+def newton_gradient_step(w, X, y):
+    return w - _grad_hess(w, X, y)[0]
+
+
+def newton_diagonal(w, X, y):
+    g, H = _grad_hess(w, X, y)
+    return w - g / np.diag(H)
+
+
+def newton_in_place(w, X, y):
+    g, H = _grad_hess(w, X, y)
+    w -= np.linalg.solve(H, g)
+    return w
+
+
+NEWTON_MISTAKES = {
+    "step sign": (newton_with(sign=1.0), "the step goes the wrong way"),
+    "gradient sign": (newton_gradient_sign, "that is where the sign flipped"),
+    "returns step": (newton_with(returns="step"), "you returned the step"),
+    "returns change": (newton_with(returns="change"), "you returned the change"),
+    "S = p": (newton_with(lambda p: p), "the weights are p(1 - p), not p"),
+    "S = 1 - p": (newton_with(lambda p: 1 - p), "not 1 - p"),
+    "no S": (newton_with(lambda p: np.ones_like(p)), "are missing from the Hessian"),
+    "g without 1/n": (newton_with(g_scale=20.0), "disagree by a factor n"),
+    "H without 1/n": (newton_with(h_scale=20.0), "disagree by a factor n"),
+    "Hessian transposed": (newton_transposed_hessian, "X @ S @ X.T would be"),
+    "times H": (newton_times_hessian, "multiply by the INVERSE Hessian"),
+    "gradient step": (newton_gradient_step, "this is a gradient step"),
+    "diagonal only": (newton_diagonal, "the diagonal of H only"),
+    "in place": (newton_in_place, "modified its input array in place"),
+    "no return": (lambda w, X, y: None, "return"),
+}
+
+
+@pytest.mark.parametrize(
+    ("check", "fn", "message"),
+    [pytest.param(checks.check_stable_sigmoid, fn, msg, id=f"sigmoid-{k}")
+     for k, (fn, msg) in SIGMOID_MISTAKES.items()]
+    + [pytest.param(checks.check_logistic_loss, fn, msg, id=f"loss-{k}")
+       for k, (fn, msg) in LOSS_MISTAKES.items()]
+    + [pytest.param(checks.check_logistic_loss_large_logits, fn, msg, id=f"large-{k}")
+       for k, (fn, msg) in LARGE_LOGIT_MISTAKES.items()]
+    + [pytest.param(checks.check_log_sum_exp, fn, msg, id=f"lse-{k}")
+       for k, (fn, msg) in LSE_MISTAKES.items()]
+    + [pytest.param(checks.check_newton_step, fn, msg, id=f"newton-{k}")
+       for k, (fn, msg) in NEWTON_MISTAKES.items()],
+)
+def test_typical_mistakes_are_rejected_with_a_useful_message(check, fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(fn)
+
+
+def test_square_scores_without_keepdims_are_recognised():
+    # with as many samples as classes, Z - Z.max(axis=1) broadcasts without an error
+    with pytest.raises(AssertionError, match=re.escape("subtracted along the wrong axis")):
+        checks.check_log_sum_exp(lse_no_keepdims, n_samples=4, n_classes=4)
+
+
+def test_capstone_rejects_a_wrong_newton_step():
+    # S = I (a least-squares step) converges elsewhere; S = I/4 (a valid bound, linear rate) is
+    # too slow for 8 steps: both are caught by the comparison with scikit-learn
+    for weights in (np.ones_like, lambda p: np.full_like(p, 0.25)):
+        with pytest.raises(AssertionError, match="does newton_step pass its test above"):
+            checks.check_newton_reaches_sklearn(newton_with(weights))
+
+
+def test_stub_is_rejected():
+    def stub(*args):
+        raise NotImplementedError()
+
+    for check in (checks.check_stable_sigmoid, checks.check_logistic_loss,
+                  checks.check_logistic_loss_large_logits, checks.check_log_sum_exp,
+                  checks.check_newton_step, checks.check_newton_reaches_sklearn):
+        with pytest.raises(NotImplementedError):
+            check(stub)
