@@ -297,7 +297,8 @@ def saddle():
     ----------
     .. [1] Ge, Huang, Jin, Yuan, "Escaping from saddle points — online stochastic gradient for
        tensor decomposition", COLT 2015, §2 (strict saddles).
-    .. [2] ``notebooks/05_momentum_and_nesterov.ipynb``.
+    .. [2] Jin, Ge, Netrapalli, Kakade, Jordan, "How to escape saddle points efficiently",
+       ICML 2017.
 
     Examples
     --------

@@ -4,7 +4,10 @@ pictures are drawn from its :class:`~mlopt.training.History`.
 
 :func:`draw_run` draws one finished run (path on a contour, loss curve) and is meant to be
 reused by every explorer; :func:`plot_gd_run` runs gradient descent once and draws it;
-:func:`gd_explorer` puts sliders in front of :func:`plot_gd_run`.
+:func:`gd_explorer` puts sliders in front of :func:`plot_gd_run`. :func:`plot_momentum_run` and
+:func:`momentum_explorer` do the same for the heavy ball and Nesterov's momentum on a quadratic,
+with the theoretical rate; :func:`plot_race` and :func:`optimizer_race` run several optimizers
+from one starting point on one surface and overlay them.
 
 Used from ``notebooks/03_gradient_descent.ipynb`` on.
 """
@@ -19,12 +22,22 @@ import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mlopt.optimizers import gd
+from mlopt.optimizers import adadelta, adagrad, adam, gd, rmsprop, sgd
 from mlopt.plotting import plot_contour, plot_loss, plot_path
 from mlopt.surfaces import quadratic
 from mlopt.training import minimize
 
-__all__ = ["draw_run", "plot_gd_run", "gd_explorer"]
+__all__ = [
+    "draw_run",
+    "plot_gd_run",
+    "gd_explorer",
+    "RACE_OPTIMIZERS",
+    "plot_race",
+    "optimizer_race",
+    "momentum_rate",
+    "plot_momentum_run",
+    "momentum_explorer",
+]
 
 _EXPLORER_ANGLE = math.pi / 6  # the default valley is tilted, as real ones are
 
@@ -289,3 +302,507 @@ def gd_explorer(surface=None, *, lr=0.5, condition_number=10.0, n_steps=50, x0=(
 def _in_kernel():
     shell = IPython.get_ipython()
     return shell is not None and hasattr(shell, "kernel")
+
+
+# --- the optimizer race ------------------------------------------------------------------------
+
+#: The optimizers :func:`optimizer_race` knows, by name: ``factory(lr, momentum) -> Optimizer``.
+#: ``momentum`` is used by "momentum" and "nesterov" only; the adaptive methods keep their
+#: defaults (Adam's ``beta1 = 0.9`` is its own momentum).
+RACE_OPTIMIZERS = {
+    "gd": lambda lr, momentum: gd(lr=lr),
+    "momentum": lambda lr, momentum: sgd(lr=lr, momentum=momentum),
+    "nesterov": lambda lr, momentum: sgd(lr=lr, momentum=momentum, nesterov=momentum > 0),
+    "adagrad": lambda lr, momentum: adagrad(lr=lr),
+    "rmsprop": lambda lr, momentum: rmsprop(lr=lr),
+    "adadelta": lambda lr, momentum: adadelta(lr=lr),
+    "adam": lambda lr, momentum: adam(lr=lr),
+    "amsgrad": lambda lr, momentum: adam(lr=lr, amsgrad=True),
+}
+
+
+def _race_names(optimizers):
+    names = (optimizers,) if isinstance(optimizers, str) else tuple(optimizers)
+    unknown = [n for n in names if n not in RACE_OPTIMIZERS]
+    if unknown or not names:
+        raise ValueError(
+            f"optimizers must be a non-empty list of names from {sorted(RACE_OPTIMIZERS)}, "
+            f"got {optimizers!r}"
+        )
+    if len(set(names)) != len(names):
+        raise ValueError(f"optimizers must not repeat a name, got {optimizers!r}")
+    return names
+
+
+def _race_lrs(lr, names):
+    if isinstance(lr, dict):
+        missing = [n for n in names if n not in lr]
+        if missing:
+            raise ValueError(f"lr has no learning rate for {missing}; give one per optimizer")
+        return {n: float(lr[n]) for n in names}
+    return {n: float(lr) for n in names}
+
+
+def _default_start(surface):
+    """A starting point up and to the left of the window's centre, away from the minimum."""
+    (x_lo, x_hi), (y_lo, y_hi) = surface.xlim, surface.ylim
+    return np.array([x_lo + 0.25 * (x_hi - x_lo), y_hi - 0.25 * (y_hi - y_lo)])
+
+
+def plot_race(surface=None, optimizers=("gd", "momentum", "nesterov", "adam"), *, lr=0.1,
+              momentum=0.9, n_steps=100, x0=None, tol=1e-8, condition_number=10.0, axes=None):
+    r"""Run several optimizers from one point on one surface; overlay their paths and losses.
+
+    This is the update function of :func:`optimizer_race`, usable on its own for a static
+    picture.
+
+    Parameters
+    ----------
+    surface : Surface, optional
+        From :mod:`mlopt.surfaces`. Default: the tilted quadratic of :func:`gd_explorer`, with
+        largest curvature :math:`L = 1` and condition number ``condition_number``.
+    optimizers : sequence of str, default=("gd", "momentum", "nesterov", "adam")
+        Names from :data:`RACE_OPTIMIZERS`, drawn in this order with colours C0, C1, ...
+    lr : float or dict, default=0.1
+        One learning rate for all, or ``{name: lr}`` with one per optimizer (a fair race gives
+        each optimizer its own tuned learning rate).
+    momentum : float, default=0.9
+        :math:`\mu` of "momentum" and "nesterov" (``nesterov`` with ``momentum=0`` is plain
+        gradient descent).
+    n_steps : int, default=100
+        Maximum number of steps of each run (``max_iter`` of :func:`minimize`).
+    x0 : array_like, shape (2,), optional
+        Common starting point; default ``(-1.5, 1.5)`` on the default quadratic, else a point
+        a quarter of the window in from its upper-left corner.
+    tol : float, default=1e-8
+        A run stops when its gradient norm is below ``tol``.
+    condition_number : float, default=10.0
+        :math:`\kappa` of the default quadratic; ignored when ``surface`` is given.
+    axes : pair of matplotlib Axes, optional
+        Where to draw (path, loss); a new 11 × 4.5 inch figure by default.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    results : dict
+        ``{name: OptimizeResult}`` of :func:`minimize`, each with its ``history``, in the
+        order of ``optimizers``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown or repeated optimizer name, a missing learning rate in a dict, or a
+        hyper-parameter the optimizer rejects.
+
+    Notes
+    -----
+    Divergence and non-convergence are part of the race: warnings are silenced and each
+    run's outcome is written in the legend of the loss panel. Paths that leave the window
+    are clipped by it, not rescaled.
+
+    References
+    ----------
+    .. [1] ``notebooks/05_momentum_and_nesterov.ipynb``, ``notebooks/06_adaptive_methods.ipynb``.
+
+    Examples
+    --------
+    Each at its best tuning for :math:`\kappa = 100` (:math:`L = 1`, :math:`\mu = 0.01`):
+
+    >>> fig, results = plot_race(optimizers=["gd", "momentum"], condition_number=100.0,
+    ...                          lr={"gd": 2 / 1.01, "momentum": 4 / 1.1**2},
+    ...                          momentum=(9 / 11) ** 2, n_steps=2000)
+    >>> {name: res.nit for name, res in results.items()}
+    {'gd': 957, 'momentum': 123}
+    >>> plt.close("all")
+    """
+    names = _race_names(optimizers)
+    lrs = _race_lrs(lr, names)
+    opts = {n: RACE_OPTIMIZERS[n](lrs[n], momentum) for n in names}  # checks eagerly
+    if surface is None:
+        surface = _explorer_quadratic(condition_number)
+        start = np.array([-1.5, 1.5]) if x0 is None else np.asarray(x0, dtype=float)
+    else:
+        start = _default_start(surface) if x0 is None else np.asarray(x0, dtype=float)
+    results = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # DivergenceWarning / ConvergenceWarning: see legend
+        for n in names:
+            results[n] = minimize(surface, start, opts[n], max_iter=n_steps, tol=tol)
+    optimum = float(surface.value(surface.minimizer))
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
+    ax_path, ax_loss = axes
+    plot_contour(surface, ax=ax_path)
+    ax_path.set_aspect("equal")
+    for i, (n, res) in enumerate(results.items()):
+        label = f"{n} (lr = {lrs[n]:.3g}): {_status(res)}"
+        draw_run(res.history, ax_path=ax_path, ax_loss=ax_loss, label=label, color=f"C{i}",
+                 optimum=optimum)
+    ax_path.get_legend().remove()
+    ax_loss.legend(fontsize=8)
+    uses_momentum = [n for n in names if n in ("momentum", "nesterov")]
+    extra = f", momentum μ = {momentum:.3g}" if uses_momentum else ""
+    ax_path.set_title(f"{surface.name}: paths from ({start[0]:.3g}, {start[1]:.3g}){extra}",
+                      fontsize=10)
+    ax_loss.set_title("loss − optimum against iteration (log scale)")
+    return ax_path.figure, results
+
+
+def optimizer_race(surface=None, *, optimizers=("gd", "momentum", "nesterov", "adam"), lr=0.1,
+                   momentum=0.9, n_steps=100, x0=None, lr_range=(1e-4, 4.0),
+                   condition_number=10.0, max_condition_number=1000.0):
+    r"""Sliders for a race between optimizers on a 2-D surface.
+
+    Each change reruns :func:`plot_race`: :func:`mlopt.training.minimize` for every selected
+    optimizer from the same starting point, then the paths on the contour and the loss curves.
+
+    Parameters
+    ----------
+    surface : Surface, optional
+        From :mod:`mlopt.surfaces`. Default: the tilted quadratic with :math:`L = 1` and a
+        condition-number slider.
+    optimizers : sequence of str, default=("gd", "momentum", "nesterov", "adam")
+        The contestants, names from :data:`RACE_OPTIMIZERS`; each gets its own learning-rate
+        slider, and a multiple selection chooses which of them run.
+    lr : float or dict, default=0.1
+        Initial learning rates: one for all, or ``{name: lr}``.
+    momentum : float, default=0.9
+        Initial :math:`\mu` of "momentum" and "nesterov" (slider from 0 to 0.99).
+    n_steps : int, default=100
+        Initial maximum number of steps (slider from 1 to 1000).
+    x0 : array_like, shape (2,), optional
+        Starting point, as in :func:`plot_race`.
+    lr_range : (float, float), default=(1e-4, 4.0)
+        Range of the logarithmic learning-rate sliders (on the default quadratic, L = 1, the
+        heavy ball is stable up to 2(1 + μ) < 4).
+    condition_number : float, default=10.0
+        Initial :math:`\kappa` of the default quadratic; ignored when ``surface`` is given.
+    max_condition_number : float, default=1000.0
+        Upper end of the condition-number slider.
+
+    Returns
+    -------
+    ipywidgets.interactive
+        ``.children[:-1]`` are the controls, in the order: the optimizer selection, one
+        learning-rate slider per optimizer (``"lr <name>"``), momentum, κ (default surface
+        only), steps; ``.result`` holds ``(fig, results)`` of the latest race.
+
+    Raises
+    ------
+    ValueError
+        For unknown optimizer names, a bad ``lr_range`` or a learning rate outside it.
+
+    Notes
+    -----
+    Things to try on the default quadratic: gradient descent at its best step
+    :math:`2/(L+\mu)` against momentum at :math:`4/(\sqrt L+\sqrt\mu)^2` and
+    :math:`((\sqrt\kappa-1)/(\sqrt\kappa+1))^2` (chapter 05) as :math:`\kappa` grows; on
+    Rosenbrock or Beale (pass ``surface`` and ``x0``), how far each learning rate can be pushed
+    before its optimizer diverges (chapter 06).
+
+    References
+    ----------
+    .. [1] ``notebooks/05_momentum_and_nesterov.ipynb``, ``notebooks/06_adaptive_methods.ipynb``.
+
+    Examples
+    --------
+    >>> race = optimizer_race(optimizers=["gd", "momentum"], lr={"gd": 1.0, "momentum": 0.3})
+    >>> [w.description for w in race.children[:-1]]
+    ['optimizers', 'lr gd', 'lr momentum', 'momentum', 'κ', 'steps']
+    >>> fig, results = race.result
+    >>> list(results)
+    ['gd', 'momentum']
+    >>> race.children[0].value = ("momentum",)          # run only one of them
+    >>> list(race.result[1])
+    ['momentum']
+    >>> plt.close("all")
+    """
+    names = _race_names(optimizers)
+    lrs = _race_lrs(lr, names)
+    lo, hi = _check_lr_range(lr_range)
+    outside = {n: v for n, v in lrs.items() if not lo <= v <= hi}
+    if outside:
+        raise ValueError(f"lr must lie in lr_range={lr_range}, got {outside}")
+    common = {"continuous_update": False, "style": {"description_width": "initial"}}
+    controls = {
+        "selected": ipywidgets.SelectMultiple(
+            options=names, value=names, rows=min(len(names), 8), description="optimizers"),
+    }
+    for n in names:
+        controls[f"lr_{n}"] = ipywidgets.FloatLogSlider(
+            value=lrs[n], base=10, min=math.log10(lo), max=math.log10(hi), step=0.01,
+            readout_format=".3g", description=f"lr {n}", **common)
+    controls["momentum"] = ipywidgets.FloatSlider(
+        value=momentum, min=0.0, max=0.99, step=0.01, description="momentum", **common)
+    if surface is None:
+        controls["condition_number"] = ipywidgets.FloatLogSlider(
+            value=condition_number, base=10, min=0.0, max=math.log10(max_condition_number),
+            step=0.05, readout_format=".3g", description="κ", **common)
+    else:
+        controls["condition_number"] = ipywidgets.fixed(condition_number)
+    controls["n_steps"] = ipywidgets.IntSlider(
+        value=n_steps, min=1, max=1000, description="steps", **common)
+
+    def update(**values):  # **: the controls keep the order of `controls` above
+        chosen = [n for n in names if n in values["selected"]]
+        if not chosen:
+            print("Select at least one optimizer.")
+            return None
+        return plot_race(surface, chosen, lr={n: values[f"lr_{n}"] for n in chosen},
+                         momentum=values["momentum"], n_steps=values["n_steps"], x0=x0,
+                         condition_number=values["condition_number"])
+
+    return ipywidgets.interactive(update, clear_output=_in_kernel(), **controls)
+
+
+def _check_lr_range(lr_range):
+    lo, hi = (float(v) for v in lr_range)
+    if not (0 < lo < hi and np.isfinite(hi)):
+        raise ValueError(
+            f"lr_range must be an increasing pair of positive numbers, got {lr_range=}"
+        )
+    return lo, hi
+
+
+# --- the momentum explorer ---------------------------------------------------------------------
+
+def momentum_rate(lr, momentum, eigenvalues, nesterov=False):
+    r"""The linear rate of heavy-ball or Nesterov momentum on a quadratic: a spectral radius.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\eta`.
+    momentum : float
+        :math:`\mu` (0 is gradient descent).
+    eigenvalues : array_like
+        Eigenvalues :math:`\lambda` of the Hessian (usually the extremes :math:`\mu_f, L`).
+    nesterov : bool, default=False
+        Nesterov's recurrence instead of the heavy ball's.
+
+    Returns
+    -------
+    float
+        :math:`\rho = \max_\lambda \rho(M_\lambda)`: the error shrinks like :math:`\rho^t`
+        (times a polynomial in :math:`t` when a :math:`M_\lambda` has a double eigenvalue).
+        Above 1 the method diverges.
+
+    Notes
+    -----
+    Along the eigenvector of :math:`\lambda` the iterates follow a two-step linear recurrence
+    :math:`x_{t+1} = a\,x_t - b\,x_{t-1}`, i.e. :math:`(x_{t+1}, x_t) = M_\lambda (x_t, x_{t-1})`
+    with :math:`M_\lambda = \begin{pmatrix} a & -b \\ 1 & 0\end{pmatrix}`:
+
+    * heavy ball, :math:`a = 1 + \mu - \eta\lambda`, :math:`b = \mu`;
+    * Nesterov (look-ahead points, torch's iterates), :math:`a = (1 + \mu)(1 - \eta\lambda)`,
+      :math:`b = \mu(1 - \eta\lambda)`.
+
+    The eigenvalues of :math:`M_\lambda` are the roots of :math:`z^2 - a z + b`; complex roots
+    have modulus :math:`\sqrt b`.
+
+    References
+    ----------
+    .. [1] Polyak, "Some methods of speeding up the convergence of iteration methods", 1964.
+    .. [2] Goh, "Why momentum really works", *Distill*, 2017.
+    .. [3] ``notebooks/05_momentum_and_nesterov.ipynb``.
+
+    Examples
+    --------
+    The optimal heavy ball for :math:`\kappa = 100` contracts by
+    :math:`(\sqrt\kappa - 1)/(\sqrt\kappa + 1) = 9/11` per step:
+
+    >>> L, mu = 100.0, 1.0
+    >>> lr, m = 4 / (np.sqrt(L) + np.sqrt(mu)) ** 2, (9 / 11) ** 2
+    >>> round(momentum_rate(lr, m, [mu, L]), 6), round(9 / 11, 6)
+    (0.818182, 0.818182)
+    """
+    lam = np.asarray(eigenvalues, dtype=float).ravel()
+    if nesterov:
+        a, b = (1 + momentum) * (1 - lr * lam), momentum * (1 - lr * lam)
+    else:
+        a, b = 1 + momentum - lr * lam, np.full_like(lam, momentum)
+    # roots of z^2 - a z + b, for every lambda at once
+    disc = np.sqrt((a**2 - 4 * b).astype(complex))
+    roots = np.abs(np.stack([(a + disc) / 2, (a - disc) / 2]))
+    return float(roots.max())
+
+
+def plot_momentum_run(lr, momentum, *, nesterov=False, condition_number=10.0, n_steps=100,
+                      x0=(-1.5, 1.5), tol=1e-8, axes=None):
+    r"""Run heavy-ball (or Nesterov) momentum on a quadratic; draw it beside gradient descent.
+
+    The update function of :func:`momentum_explorer`. The quadratic is the tilted one of
+    :func:`gd_explorer`, scaled to largest curvature :math:`L = 1` (so ``lr`` reads in units
+    of :math:`1/L`) and smallest :math:`\mu = 1/\kappa`.
+
+    Parameters
+    ----------
+    lr : float
+        Learning rate :math:`\eta > 0`, used by both runs.
+    momentum : float
+        :math:`\mu \in [0, 1)`.
+    nesterov : bool, default=False
+        Nesterov's momentum (torch's form) instead of the heavy ball.
+    condition_number : float, default=10.0
+        :math:`\kappa \ge 1`.
+    n_steps : int, default=100
+        Maximum number of steps.
+    x0 : array_like, shape (2,), default=(-1.5, 1.5)
+        Starting point.
+    tol : float, default=1e-8
+        Stop when the gradient norm is below ``tol``.
+    axes : pair of matplotlib Axes, optional
+        Where to draw (path, loss); a new 11 × 4.5 inch figure by default.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+    result : scipy.optimize.OptimizeResult
+        The momentum run (its ``history`` is the drawn path); the gradient-descent run at the
+        same ``lr`` is drawn in grey for comparison.
+
+    Raises
+    ------
+    ValueError
+        For a non-positive ``lr``, ``momentum`` outside [0, 1) or ``condition_number < 1``.
+
+    Notes
+    -----
+    The path title shows the theoretical rate :math:`\rho` of :func:`momentum_rate` for the
+    two eigenvalues :math:`1/\kappa` and :math:`1`; the loss panel draws :math:`f(x_0)\rho^{2t}`
+    (the loss is quadratic in the error) as a dashed guide. Its title gives the optimal
+    heavy-ball tuning :math:`\eta^\star = 4/(\sqrt L+\sqrt\mu)^2`,
+    :math:`\mu^\star = ((\sqrt\kappa-1)/(\sqrt\kappa+1))^2` and the rate it reaches.
+
+    References
+    ----------
+    .. [1] ``notebooks/05_momentum_and_nesterov.ipynb``.
+
+    Examples
+    --------
+    >>> fig, res = plot_momentum_run(0.5, 0.9, condition_number=100.0, n_steps=500)
+    >>> res.success, fig.axes[0].get_title()
+    (True, 'heavy ball, η = 0.5, μ = 0.9: ρ = 0.9487, converged in 307 steps')
+    >>> plt.close("all")
+    """
+    surface = _explorer_quadratic(condition_number)
+    opt = sgd(lr=lr, momentum=momentum, nesterov=nesterov and momentum > 0)
+    start = np.asarray(x0, dtype=float)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # DivergenceWarning / ConvergenceWarning: see title
+        result = minimize(surface, start, opt, max_iter=n_steps, tol=tol)
+        baseline = minimize(surface, start, gd(lr=lr), max_iter=n_steps, tol=tol)
+    eigenvalues = [1.0 / condition_number, 1.0]
+    rate = momentum_rate(lr, momentum, eigenvalues, nesterov=nesterov)
+    if axes is None:
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
+    ax_path, ax_loss = axes
+    plot_contour(surface, ax=ax_path)
+    ax_path.set_aspect("equal")
+    gd_label = f"gradient descent: {_status(baseline)}"
+    draw_run(baseline.history, ax_path=ax_path, ax_loss=ax_loss, label=gd_label,
+             color="0.6")
+    name = "Nesterov" if nesterov else "heavy ball"
+    draw_run(result.history, ax_path=ax_path, ax_loss=ax_loss, label=name, color="C3")
+    ax_path.get_legend().remove()
+    t = np.arange(len(result.history))
+    with np.errstate(over="ignore", under="ignore"):
+        guide = result.history.loss[0] * rate ** (2.0 * t)
+    ax_loss.plot(t, np.where(guide > 0, guide, np.nan), "k--", lw=0.8,
+                 label=f"f(x₀) ρ^2t, ρ = {rate:.4f}")
+    ax_loss.legend(fontsize=8)
+    ax_loss.set_ylim(bottom=max(ax_loss.get_ylim()[0], 1e-20))
+    ax_path.set_title(f"{name}, η = {lr:.3g}, μ = {momentum:.3g}: ρ = {rate:.4f}, "
+                      f"{_status(result)}", fontsize=10)
+    sk = math.sqrt(condition_number)
+    best_lr, best_m = 4 / (1 + 1 / sk) ** 2, ((sk - 1) / (sk + 1)) ** 2
+    ax_loss.set_title(f"κ = {condition_number:.3g}; heavy-ball optimum η* = {best_lr:.3g}, "
+                      f"μ* = {best_m:.3g}, ρ* = {(sk - 1) / (sk + 1):.4f}", fontsize=10)
+    return ax_path.figure, result
+
+
+def momentum_explorer(*, lr=0.5, momentum=0.9, condition_number=10.0, n_steps=100,
+                      x0=(-1.5, 1.5), nesterov=False, lr_range=(1e-3, 4.0),
+                      max_condition_number=1000.0):
+    r"""Sliders for momentum on a quadratic: learning rate, momentum, κ, steps, Nesterov.
+
+    Each change reruns :func:`plot_momentum_run`: :func:`mlopt.training.minimize` with
+    :func:`mlopt.optimizers.sgd` (and plain gradient descent at the same learning rate, in
+    grey), with the theoretical rate :math:`\rho` in the title.
+
+    Parameters
+    ----------
+    lr : float, default=0.5
+        Initial learning rate, in units of :math:`1/L` (the quadratic has :math:`L = 1`).
+    momentum : float, default=0.9
+        Initial :math:`\mu` (slider from 0 to 0.995).
+    condition_number : float, default=10.0
+        Initial :math:`\kappa` (slider from 1 to ``max_condition_number``, log scale).
+    n_steps : int, default=100
+        Initial maximum number of steps (slider from 1 to 1000).
+    x0 : array_like, shape (2,), default=(-1.5, 1.5)
+        Starting point.
+    nesterov : bool, default=False
+        Initial state of the Nesterov check box.
+    lr_range : (float, float), default=(1e-3, 4.0)
+        Range of the logarithmic learning-rate slider (the heavy ball is stable up to
+        :math:`2(1+\mu)/L`, so up to 4).
+    max_condition_number : float, default=1000.0
+
+    Returns
+    -------
+    ipywidgets.interactive
+        ``.children[:-1]`` are the controls: lr, momentum, κ, steps, Nesterov; ``.result``
+        holds ``(fig, result)`` of the latest run.
+
+    Raises
+    ------
+    ValueError
+        If ``lr_range`` is not an increasing pair of positive numbers or ``lr`` is outside it.
+
+    Notes
+    -----
+    Things to try: the optimum printed in the loss panel's title and how the number of steps
+    grows with :math:`\kappa` there (like :math:`\sqrt\kappa`, against :math:`\kappa` for the
+    grey gradient descent); :math:`\mu = 0.99` (a slow spiral, rate :math:`\sqrt\mu`); a
+    learning rate between 2 and :math:`2(1+\mu)`, where gradient descent diverges and the heavy
+    ball does not.
+
+    References
+    ----------
+    .. [1] ``notebooks/05_momentum_and_nesterov.ipynb``.
+
+    Examples
+    --------
+    >>> explorer = momentum_explorer(lr=0.5, momentum=0.5)
+    >>> [w.description for w in explorer.children[:-1]]
+    ['lr', 'momentum', 'κ', 'steps', 'Nesterov']
+    >>> explorer.children[0].value = 3.5              # beyond 2(1 + μ) = 3
+    >>> explorer.result[1].status                     # 2: diverged
+    2
+    >>> plt.close("all")
+    """
+    lo, hi = _check_lr_range(lr_range)
+    if not lo <= lr <= hi:
+        raise ValueError(f"lr must lie in lr_range={lr_range}, got {lr=}")
+    common = {"continuous_update": False, "style": {"description_width": "initial"}}
+    controls = {
+        "lr": ipywidgets.FloatLogSlider(
+            value=lr, base=10, min=math.log10(lo), max=math.log10(hi), step=0.01,
+            readout_format=".3g", description="lr", **common),
+        "momentum": ipywidgets.FloatSlider(
+            value=momentum, min=0.0, max=0.995, step=0.005, readout_format=".3f",
+            description="momentum", **common),
+        "condition_number": ipywidgets.FloatLogSlider(
+            value=condition_number, base=10, min=0.0, max=math.log10(max_condition_number),
+            step=0.05, readout_format=".3g", description="κ", **common),
+        "n_steps": ipywidgets.IntSlider(
+            value=n_steps, min=1, max=1000, description="steps", **common),
+        "nesterov": ipywidgets.Checkbox(value=nesterov, description="Nesterov"),
+    }
+
+    def update(lr, momentum, condition_number, n_steps, nesterov):
+        return plot_momentum_run(lr, momentum, nesterov=nesterov,
+                                 condition_number=condition_number, n_steps=n_steps, x0=x0)
+
+    return ipywidgets.interactive(update, clear_output=_in_kernel(), **controls)

@@ -1,0 +1,398 @@
+"""Checks for the graded exercise of chapter 06, adaptive methods (RMSprop, Adam, AdamW).
+
+Every reference value comes from :mod:`mlopt.optimizers` (whose trajectories equal
+``torch.optim``'s, see ``tests/test_optimizers.py``); every typical mistake is recognised by
+computing what it would have returned.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+
+from mlopt.checks._core import Mistake, call_on_copies, check_array
+from mlopt.optimizers import AdamState, RMSpropState, adam, adamw, rmsprop
+
+__all__ = ["check_rmsprop_step", "check_adam_step", "check_adamw_step", "check_run_adam"]
+
+_FIX = ("Compute new arrays instead (`v = alpha * v + ...`, `params - step`); `v *= ...` or "
+        "`params -= ...` change the caller's arrays.")
+_call = partial(call_on_copies, fix=_FIX)
+
+
+def _unpack(got, names, what):
+    """The learner's tuple of results, or an AssertionError that says what to return."""
+    expected = ", ".join(names)
+    if got is None:
+        raise AssertionError(f"{what} returned None. Did you forget `return {expected}`?")
+    if not isinstance(got, (tuple, list)) or len(got) != len(names):
+        kind = (f"a tuple of {len(got)}" if isinstance(got, (tuple, list))
+                else type(got).__name__)
+        raise AssertionError(
+            f"{what} should return the {len(names)} values `{expected}` (in this order), got "
+            f"{kind}. The new moment estimates are part of the answer: the next step needs them."
+        )
+    return got
+
+
+def make_step_inputs(n_params=4, seed=0, first=False, small=True):
+    """Parameters, gradient and moment estimates for one step.
+
+    Gradients span several orders of magnitude (the last coordinate is about 1e-3, where the
+    place of eps matters). ``first=True`` gives ``m = v = 0`` (the first step).
+    """
+    rng = np.random.default_rng(seed)
+    params = rng.normal(size=n_params)
+    grad = rng.normal(size=n_params) * np.geomspace(3.0, 0.3, n_params)
+    if small:
+        grad[-1] = 1e-3 * np.sign(grad[-1] or 1.0)
+    if first:
+        return params, grad, np.zeros(n_params), np.zeros(n_params)
+    m = 0.5 * rng.normal(size=n_params)
+    v = rng.uniform(0.1, 2.0, size=n_params) ** 2
+    if small:
+        v[-1] = 1e-6
+    return params, grad, m, v
+
+
+def _ema(beta, avg, x):
+    return beta * avg + (1.0 - beta) * x
+
+
+def _safe(fn):
+    """Evaluate a mistake's formula, letting a division by zero give inf/nan quietly."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        return fn()
+
+
+# ---- RMSprop ------------------------------------------------------------------------------
+
+def _rmsprop_param_mistakes(params, grad, v, new_v, lr, eps):
+    return [
+        Mistake(_safe(lambda: params - lr * grad / np.sqrt(new_v + eps)), "eps belongs "
+                "outside the square root: grad / (np.sqrt(v) + eps), as in torch. Inside, "
+                "sqrt(v + eps), it changes the steps of coordinates with small gradients "
+                "a lot"),
+        Mistake(params - lr * grad / (new_v + eps), "divide by the square ROOT of v: v is "
+                "an average of squared gradients, so np.sqrt(v) has the units of the "
+                "gradient"),
+        Mistake(_safe(lambda: params - lr * grad / (np.sqrt(v) + eps)), "divide by the "
+                "square root of the NEW average (after adding grad**2), not the old one"),
+        Mistake(params + lr * grad / (np.sqrt(new_v) + eps), "the step goes uphill: "
+                "subtract it, params - lr * grad / (np.sqrt(v) + eps)"),
+        Mistake(params - grad / (np.sqrt(new_v) + eps), "the learning rate is missing"),
+        Mistake(lr * grad / (np.sqrt(new_v) + eps), "you returned the step; return the "
+                "new parameters, params - step"),
+        Mistake(params - lr * grad, "the step is not scaled: divide the gradient by "
+                "np.sqrt(v) + eps"),
+    ]
+
+
+def check_rmsprop_step(rmsprop_step, *, n_params=4, lr=0.01, alpha=0.9, eps=1e-3, seed=0):
+    """Check ``rmsprop_step(params, grad, v, lr, alpha, eps) -> (params, v)`` against
+    :func:`mlopt.optimizers.rmsprop`, on a first step (v = 0) and a later one."""
+    for first in (True, False):
+        params, grad, _, v = make_step_inputs(n_params, seed, first=first)
+        opt = rmsprop(lr=lr, alpha=alpha, eps=eps)
+        step, state = opt.update(grad, RMSpropState(0, v, None, None), params)
+        exp_params, exp_v = params - step, state.square_avg
+        what = "rmsprop_step(params, grad, v, lr, alpha, eps)"
+        context = (f"{'first step, v = 0' if first else 'a later step'}, shape ({n_params},), "
+                   f"lr={lr}, alpha={alpha}, eps={eps}")
+        got = _unpack(_call(rmsprop_step, "rmsprop_step", params, grad, v, lr, alpha, eps),
+                      ("params", "v"), what)
+        g2 = grad**2
+        v_mistakes = [
+            Mistake(v + g2, "v is a sum of squared gradients, as in AdaGrad; RMSprop keeps a "
+                    "moving average instead: v = alpha * v + (1 - alpha) * grad**2"),
+            Mistake(_ema(1 - alpha, v, g2), "the weights of the moving average are swapped: "
+                    "the old average gets alpha, the new squared gradient 1 - alpha"),
+            Mistake(_ema(alpha, v, grad), "v averages the squared gradient, grad**2, not the "
+                    "gradient itself"),
+            Mistake(_ema(alpha, v, np.abs(grad)), "v averages the squared gradient, grad**2, "
+                    "not its absolute value"),
+            Mistake(v, "v was not updated: return the new moving average"),
+        ]
+        check_array(got[1], exp_v, "the new v from " + what, mistakes=v_mistakes,
+                    context=context)
+        p_mistakes = _rmsprop_param_mistakes(params, grad, v, exp_v, lr, eps)
+        check_array(got[0], exp_params, "the new params from " + what, mistakes=p_mistakes,
+                    context=context)
+
+
+# ---- Adam ---------------------------------------------------------------------------------
+
+def _adam_reference(params, grad, m, v, t, lr, beta1, beta2, eps, weight_decay=0.0,
+                    decoupled=False):
+    factory = adamw if decoupled else adam
+    opt = factory(lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay)
+    step, state = opt.update(grad, AdamState(t - 1, m, v, None), params)
+    return params - step, state.exp_avg, state.exp_avg_sq
+
+
+def _adam_formula(params, grad, m, v, t, lr, beta1, beta2, eps, *, c1=None, c2=None,
+                  eps_inside=False, eps_before=False, root=True, sign=1.0):
+    """Adam's update with one thing changed, to compute what a mistake returns."""
+    m_new, v_new = _ema(beta1, m, grad), _ema(beta2, v, grad**2)
+    c1 = 1.0 - beta1**t if c1 is None else c1
+    c2 = 1.0 - beta2**t if c2 is None else c2
+
+    def formula():
+        m_hat, v_hat = m_new / c1, v_new / c2
+        if eps_before:
+            return params - sign * lr * np.sqrt(c2) / c1 * m_new / (np.sqrt(v_new) + eps)
+        if eps_inside:
+            return params - sign * lr * m_hat / np.sqrt(v_hat + eps)
+        denom = (np.sqrt(v_hat) if root else v_hat) + eps
+        return params - sign * lr * m_hat / denom
+
+    return _safe(formula)
+
+
+def _adam_state_mistakes(grad, m, v, t, beta1, beta2, who="Adam"):
+    m_mistakes = [
+        Mistake(_ema(beta2, m, grad), "m uses beta2; the first moment decays with beta1: "
+                "m = beta1 * m + (1 - beta1) * grad (beta1 and beta2 are swapped)"),
+        Mistake(_ema(1 - beta1, m, grad), "the weights of the moving average are swapped: "
+                "m = beta1 * m + (1 - beta1) * grad"),
+        Mistake(_ema(beta1, m, grad) / (1 - beta1**t), "you returned the bias-corrected "
+                "m_hat; return the raw average m (the next step corrects it again with its own "
+                "t)"),
+        Mistake(m, "m was not updated: return the new moving average"),
+    ]
+    v_mistakes = [
+        Mistake(_ema(beta1, v, grad**2), "v uses beta1; the second moment decays with beta2: "
+                "v = beta2 * v + (1 - beta2) * grad**2 (beta1 and beta2 are swapped)"),
+        Mistake(_ema(beta2, v, grad), "v averages the squared gradient, grad**2, not the "
+                "gradient itself"),
+        Mistake(_ema(1 - beta2, v, grad**2), "the weights of the moving average are swapped: "
+                "v = beta2 * v + (1 - beta2) * grad**2"),
+        Mistake(_ema(beta2, v, grad**2) / (1 - beta2**t), "you returned the bias-corrected "
+                "v_hat; return the raw average v"),
+        Mistake(v, "v was not updated: return the new moving average"),
+    ]
+    return m_mistakes, v_mistakes
+
+
+def _adam_param_mistakes(params, grad, m, v, t, lr, beta1, beta2, eps):
+    def f(step_lr=lr, **changed):
+        return _adam_formula(params, grad, m, v, t, step_lr, beta1, beta2, eps, **changed)
+
+    return [
+        Mistake(f(c1=1.0, c2=1.0), "the bias correction is missing: divide m by 1 - beta1**t "
+                "and v by 1 - beta2**t before the step"),
+        Mistake(f(c2=1.0), "only m is bias-corrected; correct v too: "
+                "v_hat = v / (1 - beta2**t)"),
+        Mistake(f(c1=1.0), "only v is bias-corrected; correct m too: "
+                "m_hat = m / (1 - beta1**t)"),
+        Mistake(f(c1=1 - beta1 ** (t + 1), c2=1 - beta2 ** (t + 1)), "the bias correction "
+                "uses t + 1; t is already the number of this step (1 for the first), so use "
+                "1 - beta1**t and 1 - beta2**t"),
+        Mistake(f(c1=1 - beta1 ** (t - 1), c2=1 - beta2 ** (t - 1)), "the bias correction "
+                "uses t - 1; t is the number of this step (1 for the first), so use "
+                "1 - beta1**t and 1 - beta2**t"),
+        Mistake(f(c1=1 - beta1, c2=1 - beta2), "the bias correction uses 1 - beta1 and "
+                "1 - beta2; raise the betas to the power t: 1 - beta1**t, 1 - beta2**t"),
+        Mistake(f(eps_inside=True), "eps belongs outside the square root: "
+                "m_hat / (np.sqrt(v_hat) + eps), as in torch. Inside, sqrt(v_hat + eps), it "
+                "changes the steps of coordinates with small gradients a lot"),
+        Mistake(f(eps_before=True), "eps is added before the bias correction (the paper's "
+                "'efficient' form, with another eps); add it to np.sqrt(v_hat), after "
+                "correcting: m_hat / (np.sqrt(v_hat) + eps)"),
+        Mistake(f(root=False), "divide by the square ROOT of v_hat: v is an average of "
+                "squared gradients, so np.sqrt(v_hat) has the units of the gradient"),
+        Mistake(f(sign=-1.0), "the step goes uphill: params - lr * m_hat / "
+                "(np.sqrt(v_hat) + eps)"),
+        Mistake(f(step_lr=1.0), "the learning rate is missing"),
+        Mistake(_safe(lambda: params - lr * (m / (1 - beta1**t))
+                      / (np.sqrt(v / (1 - beta2**t)) + eps)), "the step uses the old m and v; "
+                "update them with this gradient first, then step"),
+        Mistake(params - f(), "you returned the step; return the new parameters, "
+                "params - step"),
+    ]
+
+
+def _check_t_message(got_params, t, what):
+    if t == 1 and got_params is not None:
+        arr = np.asarray(got_params, dtype=float)
+        if arr.size and not np.all(np.isfinite(arr)):
+            raise AssertionError(
+                f"{what} returned NaN or infinity on the first step (t = 1, m = v = 0). "
+                "The bias correction divides by 1 - beta1**t and 1 - beta2**t, which are 0 "
+                "if the exponent is 0: t is the number of this step, 1 for the first, so use "
+                "beta1**t (not t - 1)."
+            )
+
+
+def check_adam_step(adam_step, *, n_params=4, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-3,
+                    t=5, seed=0):
+    """Check ``adam_step(params, grad, m, v, t, lr, beta1, beta2, eps) -> (params, m, v)``
+    against :func:`mlopt.optimizers.adam`: the first step (t = 1, m = v = 0) and step ``t``."""
+    what = "adam_step(params, grad, m, v, t, lr, beta1, beta2, eps)"
+    for step_t in (1, t):
+        params, grad, m, v = make_step_inputs(n_params, seed, first=step_t == 1)
+        exp_p, exp_m, exp_v = _adam_reference(params, grad, m, v, step_t, lr, beta1, beta2, eps)
+        context = (f"t={step_t}{', m = v = 0' if step_t == 1 else ''}, shape ({n_params},), "
+                   f"lr={lr}, beta1={beta1}, beta2={beta2}, eps={eps}")
+        got = _unpack(_call(adam_step, "adam_step", params, grad, m, v, step_t, lr, beta1,
+                            beta2, eps), ("params", "m", "v"), what)
+        m_mistakes, v_mistakes = _adam_state_mistakes(grad, m, v, step_t, beta1, beta2)
+        check_array(got[1], exp_m, "the new m from " + what, mistakes=m_mistakes,
+                    context=context)
+        check_array(got[2], exp_v, "the new v from " + what, mistakes=v_mistakes,
+                    context=context)
+        _check_t_message(got[0], step_t, what)
+        check_array(got[0], exp_p, "the new params from " + what,
+                    mistakes=_adam_param_mistakes(params, grad, m, v, step_t, lr, beta1, beta2,
+                                                  eps),
+                    context=context)
+
+
+# ---- AdamW --------------------------------------------------------------------------------
+
+def check_adamw_step(adamw_step, *, n_params=4, lr=0.05, beta1=0.9, beta2=0.999, eps=1e-8,
+                     weight_decay=0.5, t=5, seed=0):
+    """Check ``adamw_step(params, grad, m, v, t, lr, beta1, beta2, eps, weight_decay)``
+    ``-> (params, m, v)`` against :func:`mlopt.optimizers.adamw`."""
+    what = "adamw_step(params, grad, m, v, t, lr, beta1, beta2, eps, weight_decay)"
+    wd = weight_decay
+    for step_t in (t, 1):  # a later step first: at t = 1 coupled L2 is ~ lr * sign(g)
+        params, grad, m, v = make_step_inputs(n_params, seed, first=step_t == 1, small=False)
+        exp_p, exp_m, exp_v = _adam_reference(params, grad, m, v, step_t, lr, beta1, beta2, eps,
+                                              wd, decoupled=True)
+        context = (f"t={step_t}{', m = v = 0' if step_t == 1 else ''}, shape ({n_params},), "
+                   f"lr={lr}, weight_decay={wd}")
+        got = _unpack(_call(adamw_step, "adamw_step", params, grad, m, v, step_t, lr, beta1,
+                            beta2, eps, wd), ("params", "m", "v"), what)
+        coupled_p, coupled_m, coupled_v = _adam_reference(params, grad, m, v, step_t, lr, beta1,
+                                                          beta2, eps, wd)
+        adam_p = _adam_reference(params, grad, m, v, step_t, lr, beta1, beta2, eps)[0]
+        p_arr = np.asarray(got[0], dtype=float) if got[0] is not None else None
+        if p_arr is not None and p_arr.shape == exp_p.shape and np.allclose(p_arr, coupled_p) \
+                and not np.allclose(p_arr, exp_p):
+            raise AssertionError(
+                f"the new params from {what} are wrong: this is Adam with an L2 penalty "
+                "(weight_decay * params added to the gradient, so it is divided by "
+                "sqrt(v_hat) like the rest). AdamW decouples it: params - lr * weight_decay * "
+                "params - lr * m_hat / (sqrt(v_hat) + eps), with m and v from the raw gradient."
+            )
+        raw_moments = ("the moments m and v see the raw gradient in AdamW: the decay acts on "
+                       "the parameters directly, outside Adam's update; do not add "
+                       "weight_decay * params to grad")
+        check_array(got[1], exp_m, "the new m from " + what, context=context,
+                    mistakes=[Mistake(coupled_m, raw_moments)]
+                    + _adam_state_mistakes(grad, m, v, step_t, beta1, beta2)[0])
+        check_array(got[2], exp_v, "the new v from " + what, context=context,
+                    mistakes=[Mistake(coupled_v, raw_moments)]
+                    + _adam_state_mistakes(grad, m, v, step_t, beta1, beta2)[1])
+        adam_move = adam_p - params  # Adam's own displacement, -lr * m_hat / (sqrt(v_hat) + eps)
+        mistakes = [
+            Mistake(coupled_p, "this is Adam with an L2 penalty (weight_decay * params added to "
+                    "the gradient, so it is divided by sqrt(v_hat) like the rest). AdamW "
+                    "decouples it: params - lr * weight_decay * params - lr * m_hat / "
+                    "(sqrt(v_hat) + eps), with m and v from the raw gradient"),
+            Mistake(params * (1 - wd) + adam_move, "the decay is not multiplied by the "
+                    "learning rate: each step shrinks the parameters by the factor "
+                    "1 - lr * weight_decay"),
+            Mistake((params + adam_move) * (1 - lr * wd), "the decay is applied after the "
+                    "Adam step; AdamW (and torch) shrink the parameters from before the step: "
+                    "params * (1 - lr * weight_decay) + Adam's displacement"),
+            Mistake(params * (1 + lr * wd) + adam_move, "the decay has the wrong sign: it "
+                    "shrinks the parameters, params * (1 - lr * weight_decay)"),
+            Mistake(adam_p, "there is no weight decay in the step: subtract "
+                    "lr * weight_decay * params too"),
+            Mistake(params * (1 - lr * wd) - adam_move, "Adam's part of the step goes uphill"),
+        ]
+        check_array(got[0], exp_p, "the new params from " + what, mistakes=mistakes,
+                    context=context)
+
+
+# ---- the capstone: a whole run ------------------------------------------------------------
+
+def make_least_squares(n_samples=20, n_params=5, seed=0):
+    """``grad_fn`` of :math:`\\frac1n\\lVert A\\theta - b\\rVert^2` and a start ``x0``."""
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(n_samples, n_params)) * np.geomspace(3.0, 0.1, n_params)
+    b = rng.normal(size=n_samples)
+    x0 = rng.normal(size=n_params)
+
+    def grad_fn(x):
+        return 2.0 / n_samples * A.T @ (A @ x - b)
+
+    return grad_fn, x0
+
+
+def _path(grad_fn, x0, n_steps, lr, beta1, beta2, eps, t_of=lambda k: k + 1, reset=False):
+    """Adam's iterates, x0 first, with the step counter ``t_of(k)`` at update ``k``."""
+    x = np.array(x0, dtype=float)
+    m = v = np.zeros_like(x)
+    path = [x]
+    for k in range(n_steps):
+        if reset:
+            m = v = np.zeros_like(x)
+        t = t_of(k)
+        g = grad_fn(x)
+        m, v = _ema(beta1, m, g), _ema(beta2, v, g * g)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            x = x - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+        path.append(x)
+    return np.array(path)
+
+
+def check_run_adam(run_adam, *, problem="least squares", n_steps=50, lr=0.05, beta1=0.9,
+                   beta2=0.999, eps=1e-8, seed=0):
+    """Check ``run_adam(grad_fn, x0, n_steps, lr, beta1, beta2, eps)`` returns Adam's
+    ``n_steps + 1`` iterates (x0 first), equal to :func:`mlopt.optimizers.adam`'s.
+
+    ``problem`` is ``"least squares"`` (5 parameters, badly scaled) or ``"rosenbrock"``.
+    """
+    if problem == "rosenbrock":
+        from mlopt.surfaces import rosenbrock
+
+        surface = rosenbrock()
+        x0 = np.array([-1.5, 2.0]) + 0.1 * np.random.default_rng(seed).normal(size=2)
+
+        def grad_fn(x):
+            return surface(x)[1]
+    else:
+        grad_fn, x0 = make_least_squares(seed=seed)
+    opt = adam(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+    x, state, expected = np.array(x0), opt.init(x0), [np.array(x0)]
+    for _ in range(n_steps):
+        step, state = opt.update(grad_fn(x), state, x)
+        x = x - step
+        expected.append(x)
+    expected = np.array(expected)
+    what = "run_adam(grad_fn, x0, n_steps, lr, beta1, beta2, eps)"
+    context = f"{problem}, x0.shape={np.shape(x0)}, n_steps={n_steps}, lr={lr}"
+    got = _call(run_adam, "run_adam", grad_fn, x0, n_steps, lr, beta1, beta2, eps,
+                fix="Start from a copy, `x = x0.copy()`, and write `x = x - ...`.")
+    if got is not None and n_steps >= 1:
+        arr = np.asarray(got, dtype=float)
+        if arr.ndim == 2 and len(arr) > 1 and not np.all(np.isfinite(arr[1])):
+            raise AssertionError(
+                f"{what}: the first step gave NaN or infinity. The step counter t must be 1 "
+                "at the first step (then 2, 3, ...): with t = 0 the bias correction divides "
+                "by 1 - beta**0 = 0. Use `for t in range(1, n_steps + 1)`."
+            )
+    shape = f"({n_steps + 1}, {np.size(x0)}) = (n_steps + 1, n_params)"
+    path = partial(_path, grad_fn, x0, n_steps, lr, beta1, beta2, eps)
+    mistakes = [
+        Mistake(path(reset=True), "m and v start from zero at every step: create them once, "
+                "before the loop, and carry the new values returned by adam_step to the next "
+                "step"),
+        Mistake(path(t_of=lambda k: 1), "t stays 1: it counts the steps, t = 1, 2, 3, ..., "
+                "so that the bias correction fades away"),
+        Mistake(path(t_of=lambda k: k + 2), "t starts at 2; the first step has t = 1"),
+        Mistake(expected[1:], f"the first row must be x0 itself, then the n_steps new "
+                f"iterates, shape {shape}"),
+        Mistake(expected[:-1], f"it stops one step too early: n_steps steps give n_steps + 1 "
+                f"iterates, shape {shape}"),
+        Mistake(expected[-1], f"you returned only the last iterate; return them all, shape "
+                f"{shape}"),
+        Mistake(np.tile(expected[-1], (n_steps + 1, 1)), "every row equals the last iterate: "
+                "you appended the same array while updating it in place; write x = ... (a "
+                "new array) instead of x -= ..."),
+    ]
+    check_array(got, expected, what, mistakes=mistakes, context=context, rtol=1e-7, atol=1e-10)

@@ -1,0 +1,365 @@
+"""Chapter 06 checks accept the reference answers and other valid ways, reject typical mistakes."""
+
+import re
+
+import numpy as np
+import pytest
+
+from mlopt.checks import adaptive_methods as checks
+from mlopt.optimizers import AdamState, adam
+from tests.exercise_utils import solution_namespace
+
+CHAPTER = "06_adaptive_methods"
+
+
+@pytest.fixture(scope="module")
+def solution():
+    return solution_namespace(CHAPTER)
+
+
+CHECKS = [(checks.check_rmsprop_step, "rmsprop_step"), (checks.check_adam_step, "adam_step"),
+          (checks.check_adamw_step, "adamw_step"), (checks.check_run_adam, "run_adam")]
+
+
+@pytest.mark.parametrize(("check", "name"), CHECKS)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_reference_answers_pass(solution, check, name, seed):
+    check(solution[name], seed=seed)
+
+
+@pytest.mark.parametrize(
+    ("check", "name", "kwargs"),
+    [(checks.check_rmsprop_step, "rmsprop_step", dict(n_params=1, alpha=0.0, eps=0.0)),
+     (checks.check_adam_step, "adam_step", dict(n_params=1, beta1=0.0, t=2)),
+     (checks.check_adam_step, "adam_step", dict(n_params=30, eps=1e-8, t=1000)),
+     (checks.check_adamw_step, "adamw_step", dict(weight_decay=0.0)),
+     (checks.check_run_adam, "run_adam", dict(n_steps=0)),
+     (checks.check_run_adam, "run_adam", dict(problem="rosenbrock", n_steps=300, lr=0.2))],
+)
+def test_reference_answers_pass_edge_cases(solution, check, name, kwargs):
+    check(solution[name], **kwargs)
+
+
+# --- other valid ways are accepted -------------------------------------------------------------
+
+def rmsprop_loop(params, grad, v, lr, alpha, eps):
+    new_v = np.array([alpha * v[i] + (1 - alpha) * grad[i] ** 2 for i in range(len(v))])
+    return np.array([params[i] - lr * grad[i] / (new_v[i] ** 0.5 + eps)
+                     for i in range(len(v))]), new_v
+
+
+def rmsprop_lerp(params, grad, v, lr, alpha, eps):
+    v = v + (1 - alpha) * (grad * grad - v)  # torch's lerp form
+    return params - lr * grad / (np.sqrt(v) + eps), v
+
+
+def adam_copy_in_place(params, grad, m, v, t, lr, beta1, beta2, eps):
+    params, m, v = params.copy(), m.copy(), v.copy()
+    m *= beta1
+    m += (1 - beta1) * grad
+    v *= beta2
+    v += (1 - beta2) * grad**2
+    params -= lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+    return params, m, v
+
+
+def adam_list(params, grad, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * np.square(grad)
+    denom = np.sqrt(v) / np.sqrt(1 - beta2**t) + eps  # torch's arrangement, same numbers
+    return [params - lr / (1 - beta1**t) * m / denom, m, v]
+
+
+def adam_via_mlopt(params, grad, m, v, t, lr, beta1, beta2, eps):
+    opt = adam(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+    step, state = opt.update(grad, AdamState(t - 1, m, v, None), params)
+    return params - step, state.exp_avg, state.exp_avg_sq
+
+
+def adamw_explicit(params, grad, m, v, t, lr, beta1, beta2, eps, weight_decay):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    step = lr * weight_decay * params + lr * m_hat / (np.sqrt(v_hat) + eps)
+    return params - step, m, v
+
+
+def run_adam_preallocated(grad_fn, x0, n_steps, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    path = np.empty((n_steps + 1, len(x0)))
+    path[0] = x0
+    m = v = np.zeros(len(x0))
+    for k in range(n_steps):
+        g = grad_fn(path[k])
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        t = k + 1
+        path[k + 1] = path[k] - lr * m / (1 - beta1**t) / (np.sqrt(v / (1 - beta2**t)) + eps)
+    return path
+
+
+def run_adam_mlopt(grad_fn, x0, n_steps, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    opt = adam(lr=lr, beta1=beta1, beta2=beta2, eps=eps)
+    x, state, path = x0.copy(), opt.init(x0), [x0.copy()]
+    for _ in range(n_steps):
+        step, state = opt.update(grad_fn(x), state, x)
+        x = x - step
+        path.append(x)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("check", "fn"),
+    [pytest.param(checks.check_rmsprop_step, fn, id=fn.__name__)
+     for fn in (rmsprop_loop, rmsprop_lerp)]
+    + [pytest.param(checks.check_adam_step, fn, id=fn.__name__)
+       for fn in (adam_copy_in_place, adam_list, adam_via_mlopt)]
+    + [pytest.param(checks.check_adamw_step, adamw_explicit, id="adamw_explicit")]
+    + [pytest.param(checks.check_run_adam, fn, id=fn.__name__)
+       for fn in (run_adam_preallocated, run_adam_mlopt)],
+)
+@pytest.mark.parametrize("seed", [0, 3])
+def test_other_valid_answers_pass(check, fn, seed):
+    check(fn, seed=seed)
+
+
+# --- typical mistakes are rejected with a message that says what to fix ------------------------
+
+def rms(update_v=None, step=None):
+    """An RMSprop step with its v update or its step formula replaced."""
+    def fn(params, grad, v, lr, alpha, eps):
+        new_v = (update_v or (lambda v, g, a: a * v + (1 - a) * g**2))(v, grad, alpha)
+        with np.errstate(invalid="ignore"):
+            s = (step or (lambda g, v, lr, eps: lr * g / (np.sqrt(v) + eps)))(grad, new_v, lr,
+                                                                            eps)
+        return params - s, new_v
+    return fn
+
+
+def rms_old_v(params, grad, v, lr, alpha, eps):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = lr * grad / (np.sqrt(v) + eps)
+    return params - s, alpha * v + (1 - alpha) * grad**2
+
+
+def rms_in_place(params, grad, v, lr, alpha, eps):
+    v *= alpha
+    v += (1 - alpha) * grad**2
+    return params - lr * grad / (np.sqrt(v) + eps), v
+
+
+RMSPROP_MISTAKES = {
+    "sum": (rms(update_v=lambda v, g, a: v + g**2), "moving average instead"),
+    "weights swapped": (rms(update_v=lambda v, g, a: (1 - a) * v + a * g**2),
+                        "weights of the moving average are swapped"),
+    "v from g": (rms(update_v=lambda v, g, a: a * v + (1 - a) * g), "not the gradient itself"),
+    "eps inside": (rms(step=lambda g, v, lr, eps: lr * g / np.sqrt(v + eps)),
+                   "eps belongs outside the square root"),
+    "no sqrt": (rms(step=lambda g, v, lr, eps: lr * g / (v + eps)), "square ROOT"),
+    "old v": (rms_old_v, "NEW average"),
+    "uphill": (rms(step=lambda g, v, lr, eps: -lr * g / (np.sqrt(v) + eps)), "uphill"),
+    "no lr": (rms(step=lambda g, v, lr, eps: g / (np.sqrt(v) + eps)), "learning rate"),
+    "not scaled": (rms(step=lambda g, v, lr, eps: lr * g), "the step is not scaled"),
+    "in place": (rms_in_place, "modified its input array in place"),
+    "params only": (lambda p, g, v, lr, a, eps: p - lr * g, "should return the 2 values"),
+    "no return": (lambda p, g, v, lr, a, eps: None, "return params, v"),
+}
+
+
+def adam_variant(*, c1=None, c2=None, eps_inside=False, eps_before=False, root=True,
+                 m_beta=None, v_beta=None, v_of=None, return_hat=False, sign=1.0,
+                 lr_factor=None, old_moments=False):
+    """An Adam step with one thing changed."""
+    def fn(params, grad, m, v, t, lr, beta1, beta2, eps):
+        b1 = beta1 if m_beta is None else m_beta(beta1, beta2)
+        b2 = beta2 if v_beta is None else v_beta(beta1, beta2)
+        m_new = b1 * m + (1 - b1) * grad
+        v_new = b2 * v + (1 - b2) * (grad**2 if v_of is None else v_of(grad))
+        k1 = 1 - beta1**t if c1 is None else c1(beta1, t)
+        k2 = 1 - beta2**t if c2 is None else c2(beta2, t)
+        mm, vv = (m, v) if old_moments else (m_new, v_new)
+        step_lr = lr if lr_factor is None else lr_factor
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if eps_before:
+                step = step_lr * np.sqrt(k2) / k1 * mm / (np.sqrt(vv) + eps)
+            elif eps_inside:
+                step = step_lr * (mm / k1) / np.sqrt(vv / k2 + eps)
+            else:
+                step = step_lr * (mm / k1) / ((np.sqrt(vv / k2) if root else vv / k2) + eps)
+        if return_hat:
+            return params - step, m_new / k1, v_new / k2
+        return params - sign * step, m_new, v_new
+    return fn
+
+
+def adam_in_place(params, grad, m, v, t, lr, beta1, beta2, eps):
+    m *= beta1
+    m += (1 - beta1) * grad
+    v *= beta2
+    v += (1 - beta2) * grad**2
+    return params - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps), m, v
+
+
+def adam_t_from_zero(params, grad, m, v, t, lr, beta1, beta2, eps):
+    return adam_variant(c1=lambda b, t: 1 - b ** (t - 1), c2=lambda b, t: 1 - b ** (t - 1))(
+        params, grad, m, v, t, lr, beta1, beta2, eps)
+
+
+ADAM_MISTAKES = {
+    "no bias correction": (adam_variant(c1=lambda b, t: 1.0, c2=lambda b, t: 1.0),
+                           "the bias correction is missing"),
+    "only m corrected": (adam_variant(c2=lambda b, t: 1.0), "only m is bias-corrected"),
+    "only v corrected": (adam_variant(c1=lambda b, t: 1.0), "only v is bias-corrected"),
+    "t counted from 0": (adam_t_from_zero, "1 for the first"),
+    "t + 1": (adam_variant(c1=lambda b, t: 1 - b ** (t + 1), c2=lambda b, t: 1 - b ** (t + 1)),
+              "uses t + 1"),
+    "no power t": (adam_variant(c1=lambda b, t: 1 - b, c2=lambda b, t: 1 - b),
+                   "raise the betas to the power t"),
+    "eps inside": (adam_variant(eps_inside=True), "eps belongs outside the square root"),
+    "eps before correction": (adam_variant(eps_before=True), "before the bias correction"),
+    "no sqrt": (adam_variant(root=False), "square ROOT"),
+    "v from g": (adam_variant(v_of=lambda g: g), "not the gradient itself"),
+    "betas swapped": (adam_variant(m_beta=lambda b1, b2: b2, v_beta=lambda b1, b2: b1),
+                      "beta1 and beta2 are swapped"),
+    "m weights swapped": (adam_variant(m_beta=lambda b1, b2: 1 - b1),
+                          "weights of the moving average are swapped"),
+    "returns m_hat": (adam_variant(return_hat=True), "return the raw average m"),
+    "old moments": (adam_variant(old_moments=True), "uses the old m and v"),
+    "uphill": (adam_variant(sign=-1.0), "uphill"),
+    "no lr": (adam_variant(lr_factor=1.0), "learning rate is missing"),
+    "in place": (adam_in_place, "modified its input array in place"),
+    "params only": (lambda p, g, m, v, t, lr, b1, b2, eps: p, "should return the 3 values"),
+    "no return": (lambda p, g, m, v, t, lr, b1, b2, eps: None, "return params, m, v"),
+}
+
+
+def _adam(params, grad, m, v, t, lr, beta1, beta2, eps):
+    return adam_variant()(params, grad, m, v, t, lr, beta1, beta2, eps)
+
+
+def adamw_coupled(params, grad, m, v, t, lr, beta1, beta2, eps, wd):
+    return _adam(params, grad + wd * params, m, v, t, lr, beta1, beta2, eps)
+
+
+def adamw_no_lr(params, grad, m, v, t, lr, beta1, beta2, eps, wd):
+    return _adam(params * (1 - wd), grad, m, v, t, lr, beta1, beta2, eps)
+
+
+def adamw_after(params, grad, m, v, t, lr, beta1, beta2, eps, wd):
+    p, m, v = _adam(params, grad, m, v, t, lr, beta1, beta2, eps)
+    return p * (1 - lr * wd), m, v
+
+
+def adamw_plus(params, grad, m, v, t, lr, beta1, beta2, eps, wd):
+    return _adam(params * (1 + lr * wd), grad, m, v, t, lr, beta1, beta2, eps)
+
+
+def adamw_none(params, grad, m, v, t, lr, beta1, beta2, eps, wd):
+    return _adam(params, grad, m, v, t, lr, beta1, beta2, eps)
+
+
+def adamw_both(params, grad, m, v, t, lr, beta1, beta2, eps, wd):
+    return _adam(params * (1 - lr * wd), grad + wd * params, m, v, t, lr, beta1, beta2, eps)
+
+
+def adamw_no_correction(params, grad, m, v, t, lr, beta1, beta2, eps, wd):
+    return adam_variant(c1=lambda b, t: 1.0, c2=lambda b, t: 1.0)(
+        params * (1 - lr * wd), grad, m, v, t, lr, beta1, beta2, eps)
+
+
+ADAMW_MISTAKES = {
+    "coupled L2": (adamw_coupled, "this is Adam with an L2 penalty"),
+    "decay without lr": (adamw_no_lr, "not multiplied by the learning rate"),
+    "decay after step": (adamw_after, "applied after the Adam step"),
+    "decay sign": (adamw_plus, "wrong sign"),
+    "no decay": (adamw_none, "there is no weight decay"),
+    "both": (adamw_both, "the moments m and v see the raw gradient"),
+    "no bias correction": (adamw_no_correction, "the new params"),
+    "no return": (lambda *args: None, "return params, m, v"),
+}
+
+
+def run_variant(*, t_of=lambda k: k + 1, reset=False, first=True, steps=None, last=False):
+    def fn(grad_fn, x0, n_steps, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+        x = np.array(x0, dtype=float)
+        m = v = np.zeros_like(x)
+        path = [x] if first else []
+        for k in range(n_steps if steps is None else steps(n_steps)):
+            if reset:
+                m = v = np.zeros_like(x)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                x, m, v = _adam(x, grad_fn(x), m, v, t_of(k), lr, beta1, beta2, eps)
+            path.append(x)
+        return path[-1] if last else np.array(path)
+    return fn
+
+
+def run_aliased(grad_fn, x0, n_steps, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    x = x0.copy()
+    m = v = np.zeros_like(x)
+    path = [x]
+    for t in range(1, n_steps + 1):
+        new, m, v = _adam(x, grad_fn(x), m, v, t, lr, beta1, beta2, eps)
+        x[:] = new
+        path.append(x)
+    return np.array(path)
+
+
+def run_modifies_x0(grad_fn, x0, n_steps, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    m = v = np.zeros_like(x0)
+    path = [x0.copy()]
+    for t in range(1, n_steps + 1):
+        new, m, v = _adam(x0, grad_fn(x0), m, v, t, lr, beta1, beta2, eps)
+        x0[:] = new
+        path.append(x0.copy())
+    return np.array(path)
+
+
+RUN_MISTAKES = {
+    "t from 0": (run_variant(t_of=lambda k: k), "t must be 1 at the first step"),
+    "state reset": (run_variant(reset=True), "m and v start from zero at every step"),
+    "t stays 1": (run_variant(t_of=lambda k: 1), "t stays 1"),
+    "t from 2": (run_variant(t_of=lambda k: k + 2), "t starts at 2"),
+    "x0 missing": (run_variant(first=False), "the first row must be x0 itself"),
+    "one short": (run_variant(steps=lambda n: n - 1), "one step too early"),
+    "last only": (run_variant(last=True), "only the last iterate"),
+    "aliased": (run_aliased, "every row equals the last iterate"),
+    "modifies x0": (run_modifies_x0, "modified its input array in place"),
+    "no return": (lambda *args: None, "return"),
+}
+
+
+@pytest.mark.parametrize(
+    ("check", "fn", "message"),
+    [pytest.param(checks.check_rmsprop_step, fn, msg, id=f"rmsprop-{k}")
+     for k, (fn, msg) in RMSPROP_MISTAKES.items()]
+    + [pytest.param(checks.check_adam_step, fn, msg, id=f"adam-{k}")
+       for k, (fn, msg) in ADAM_MISTAKES.items()]
+    + [pytest.param(checks.check_adamw_step, fn, msg, id=f"adamw-{k}")
+       for k, (fn, msg) in ADAMW_MISTAKES.items()]
+    + [pytest.param(checks.check_run_adam, fn, msg, id=f"run-{k}")
+       for k, (fn, msg) in RUN_MISTAKES.items()],
+)
+def test_typical_mistakes_are_rejected_with_a_useful_message(check, fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(fn)
+
+
+@pytest.mark.parametrize(
+    ("fn", "message"),
+    [(adam_variant(c1=lambda b, t: 1.0, c2=lambda b, t: 1.0), "the bias correction is missing"),
+     (adam_variant(eps_inside=True), "eps belongs outside the square root"),
+     (adam_variant(m_beta=lambda b1, b2: b2, v_beta=lambda b1, b2: b1), "swapped")],
+)
+def test_adam_mistakes_are_named_at_the_defaults_too(fn, message):
+    """With torch's defaults (eps=1e-8) and a late step, the mistakes are still recognised."""
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_adam_step(fn, eps=1e-8, t=50, seed=4)
+
+
+def test_stub_is_rejected():
+    def stub(*args):
+        raise NotImplementedError()
+
+    for check, _ in CHECKS:
+        with pytest.raises(NotImplementedError):
+            check(stub)
