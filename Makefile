@@ -32,7 +32,8 @@ configure-jupyter:
 install: $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab $(ROOT_FLAG) notebooks/00_welcome.ipynb
+	@# Serve the whole course (lessons and exercises), opening on the welcome notebook.
+	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb
 
 lint: $(STAMP)
 	$(BIN)/ruff check mlopt tests benchmarks
