@@ -13,7 +13,9 @@ copied back.
 from __future__ import annotations
 
 import argparse
+import html
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,10 +56,18 @@ def validate(path):
         for cell in cells:
             source = cell.get("source", "") if isinstance(cell, dict) else str(cell)
             error = cell.get("error", "") if isinstance(cell, dict) else ""
-            lines.append(f"--- {kind}: {source.strip().splitlines()[0] if source else ''}")
-            if error:
-                lines.append(error.strip())
+            first = source.strip().splitlines()[0] if source.strip() else "(empty cell)"
+            lines.append(f"- {kind}: {first}\n    {_last_error_line(error)}")
     return False, "\n".join(lines)
+
+
+def _last_error_line(error):
+    """The exception line of nbgrader's HTML traceback, as plain text for a terminal."""
+    text = html.unescape(re.sub(r"<[^>]+>", "", error or "")).strip()
+    last = text.splitlines()[-1].strip() if text else "(no error message)"
+    if last.startswith("NotImplementedError"):
+        return "NotImplementedError: not answered yet (replace `raise NotImplementedError()`)"
+    return last
 
 
 def _nbgrader(args, cwd):
