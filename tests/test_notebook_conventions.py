@@ -87,3 +87,23 @@ def test_last_cell_summarises_and_points_onwards(lesson):
     assert "summary" in text or "what you" in text or "recap" in text
     if path.stem != "00_welcome":
         assert f"exercises/{path.stem}/" in last.source, "link the chapter's exercise"
+
+
+def _relative_links(path):
+    if path.suffix == ".ipynb":
+        nb = nbformat.read(path, as_version=4)
+        text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    else:
+        text = path.read_text()
+    return [link for link in re.findall(r"\]\(([^)#\s]+)", text)
+            if not link.startswith(("http://", "https://", "mailto:"))]
+
+
+DOCUMENTS = (LESSONS + sorted((ROOT / "exercises").glob("*/*.ipynb"))
+             + sorted((ROOT / "solutions").glob("*/*.ipynb")) + [ROOT / "README.md"])
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=[str(p.relative_to(ROOT)) for p in DOCUMENTS])
+def test_relative_links_point_at_files_that_exist(path):
+    broken = [link for link in _relative_links(path) if not (path.parent / link).exists()]
+    assert not broken, f"broken links: {broken}"
