@@ -37,6 +37,18 @@ def plot_loss(history, *, ax=None, label=None, log=True, optimum=0.0, **kwargs):
     Returns
     -------
     Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from mlopt.optimizers import gd
+    >>> from mlopt.surfaces import quadratic
+    >>> from mlopt.training import minimize
+    >>> res = minimize(quadratic(4.0), [1.0, 1.0], gd(lr=0.4), tol=1e-8)
+    >>> ax = plot_loss(res.history, label="gd, lr = 0.4")
+    >>> len(ax.lines[0].get_xdata()) == len(res.history)
+    True
+    >>> plt.close("all")
     """
     ax = _axes(ax)
     gap = history.loss - optimum
@@ -71,6 +83,15 @@ def plot_contour(surface, *, ax=None, levels=30, resolution=200, log_levels=True
     Returns
     -------
     Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from mlopt.surfaces import rosenbrock
+    >>> ax = plot_contour(rosenbrock(), resolution=50)
+    >>> ax.get_title(), ax.get_xlim()
+    ('Rosenbrock', (np.float64(-2.0), np.float64(2.0)))
+    >>> plt.close("all")
     """
     ax = _axes(ax)
     xs = np.linspace(*surface.xlim, resolution)
@@ -115,6 +136,20 @@ def plot_path(history, *, ax=None, label=None, **kwargs):
     ------
     ValueError
         If the parameters are not 2-D.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from mlopt.optimizers import gd
+    >>> from mlopt.surfaces import quadratic
+    >>> from mlopt.training import minimize
+    >>> f = quadratic(10.0)
+    >>> res = minimize(f, [1.5, 1.5], gd(lr=0.15), tol=1e-6)
+    >>> ax = plot_contour(f, resolution=50)
+    >>> ax = plot_path(res.history, ax=ax, label="gd")
+    >>> np.array_equal(ax.lines[-1].get_xdata(), res.history.params[:, 0])
+    True
+    >>> plt.close("all")
     """
     ax = _axes(ax)
     P = history.params
@@ -152,6 +187,21 @@ def plot_learning_curves(epoch_history, *, ax=None, best_epoch=None, log=False, 
     References
     ----------
     .. [1] ``notebooks/07_learning_rate_schedules_and_early_stopping.ipynb``.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from mlopt.losses import squared_error
+    >>> from mlopt.optimizers import sgd
+    >>> from mlopt.training import minimize_stochastic
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(60, 3)), rng.normal(size=60)
+    >>> res = minimize_stochastic(squared_error, np.zeros(3), X[:40], y[:40], sgd(lr=0.05),
+    ...                           batch_size=8, epochs=5, validation=(X[40:], y[40:]))
+    >>> ax = plot_learning_curves(res.epoch_history, best_epoch=res.best_epoch)
+    >>> len(ax.lines) >= 2
+    True
+    >>> plt.close("all")
     """
     ax = _axes(ax)
     epochs = np.arange(len(epoch_history))

@@ -75,6 +75,19 @@ def constant(lr):
 def as_schedule(lr):
     """Return ``lr`` as a schedule: a float becomes :func:`constant`, a callable is kept.
 
+    Every optimizer factory in :mod:`mlopt.optimizers` calls this, which is why ``lr`` may be
+    either a number or a schedule everywhere.
+
+    Parameters
+    ----------
+    lr : float or callable
+        A positive step size, or a schedule ``t -> lr`` over global steps ``t = 0, 1, ...``.
+
+    Returns
+    -------
+    callable
+        ``schedule(t) -> float``.
+
     Raises
     ------
     ValueError
