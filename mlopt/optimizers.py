@@ -378,7 +378,12 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
             else:
                 buf = momentum * buf  # a new array: the old state is left as it was
                 buf += (1.0 - dampening) * g if dampening else g
-            g = g + momentum * buf if nesterov else buf
+            if nesterov:  # g + momentum * buf, with one new array
+                look_ahead = momentum * buf
+                look_ahead += g
+                g = look_ahead
+            else:
+                g = buf
         return schedule(state.count) * g, SGDState(state.count + 1, buf)
 
     return Optimizer(init, update, schedule)
