@@ -94,3 +94,13 @@ def test_bad_x0_and_lr():
 
 def test_history_repr():
     assert repr(History()) == "History(empty)"
+
+
+def test_progress_bar_is_shown_and_changes_nothing(capsys):
+    quiet = minimize(quadratic(4.0), [1.0, 1.0], gd(lr=0.2), tol=1e-8)
+    capsys.readouterr()
+    shown = minimize(quadratic(4.0), [1.0, 1.0], gd(lr=0.2), tol=1e-8, progress=True)
+    err = capsys.readouterr().err
+    assert "minimize" in err and "/1000" in err, err  # tqdm draws on stderr
+    np.testing.assert_array_equal(quiet.x, shown.x)
+    assert quiet.nit == shown.nit
