@@ -38,6 +38,7 @@ MSE_MISTAKES = {
     "per-sample": (lambda w, X, y: r(w, X, y) ** 2, "single number"),
     "no return": (lambda w, X, y: None, "return"),
     "halved": (lambda w, X, y: np.mean(r(w, X, y) ** 2) / 2, "divides by n"),
+    "w @ X": (lambda w, X, y: np.mean((w @ X - y) ** 2), "predictions X @ w"),
 }
 
 GRAD_MISTAKES = {
@@ -48,6 +49,9 @@ GRAD_MISTAKES = {
     "per-sample": (lambda w, X, y: 2 * r(w, X, y)[:, None] * X, "one gradient per sample"),
     "transposed X": (lambda w, X, y: (X.T @ X @ w - X.T @ y)[:, None].T * 2 / len(y), "shape"),
     "bias column": (lambda w, X, y: np.r_[2 / len(y) * X.T @ r(w, X, y), 0.0], "shape"),
+    "element-wise": (lambda w, X, y: 2 / len(y) * X.T * r(w, X, y), "element by element"),
+    "per-sample, no 2": (lambda w, X, y: r(w, X, y)[:, None] * X, "sum over the samples"),
+    "X @ r": (lambda w, X, y: 2 / len(y) * X @ r(w, X, y), "X.T @ r"),
 }
 
 MAE_MISTAKES = {
@@ -56,6 +60,8 @@ MAE_MISTAKES = {
     "residual": (lambda w, X, y: X.T @ r(w, X, y) / len(y), "sign(r)"),
     "mse grad": (lambda w, X, y: 2 * X.T @ r(w, X, y) / len(y), "MSE gradient"),
     "sign outside": (lambda w, X, y: np.sign(X.T @ r(w, X, y)) / len(y), "each residual"),
+    "element-wise": (lambda w, X, y: X.T * np.sign(r(w, X, y)) / len(y), "element by element"),
+    "X @ sign": (lambda w, X, y: X @ np.sign(r(w, X, y)) / len(y), "X.T @ np.sign(r)"),
 }
 
 

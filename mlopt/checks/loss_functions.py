@@ -33,6 +33,42 @@ def _context(w, X, y):
     return f"w.shape={w.shape}, X.shape={X.shape}, y.shape={y.shape}"
 
 
+_SHAPES = (
+    "With X of shape (n_samples, n_features) and w of shape (n_features,), the predictions "
+    "X @ w and the residuals r = X @ w - y have shape (n_samples,)"
+)
+_SUM_OVER_SAMPLES = (
+    "X.T @ r, shape (n_features,), multiplies each residual by its row of X and sums over the "
+    "samples in one matrix product (X @ r does not fit: X has n_features columns, r has "
+    "n_samples entries)"
+)
+
+
+def _call_linear(fn, name, w, X, y, hint):
+    """Call the learner's ``fn(w, X, y)``; turn a NumPy shape error into advice on the shapes."""
+    try:
+        return _call(fn, name, w, X, y)
+    except ValueError as err:
+        raise AssertionError(
+            f"{name}(w, X, y) raised ValueError: {err} (inputs: {_context(w, X, y)}). "
+            f"{_SHAPES}; {hint}."
+        ) from err
+
+
+def _check_gradient(got, expected, what, mistakes, w, X, y):
+    """:func:`check_array`, with a hint when the answer has one entry per sample and feature."""
+    try:
+        check_array(got, expected, what, mistakes=mistakes, context=_context(w, X, y))
+    except AssertionError as err:
+        per_sample = {X.shape, X.shape[::-1]} - {expected.shape}
+        if np.shape(got) in per_sample and "has shape" in str(err):
+            raise AssertionError(
+                f"{err} One entry per sample and feature means the sum over the samples is "
+                f"missing: {_SUM_OVER_SAMPLES}."
+            ) from None
+        raise
+
+
 def check_mse(mse, *, n_samples=5, n_features=3, seed=0):
     """Check ``mse(w, X, y)`` = (1/n) Σ (xᵢᵀw − yᵢ)²."""
     w, X, y = make_problem(n_samples, n_features, seed)
@@ -46,7 +82,7 @@ def check_mse(mse, *, n_samples=5, n_features=3, seed=0):
         Mistake(np.mean(r) ** 2, "you squared the mean residual; average the squares instead"),
         Mistake(np.sum(r**2) / (2 * n), "you divided by 2n; the MSE divides by n"),
     ]
-    got = _call(mse, "mse", w, X, y)
+    got = _call_linear(mse, "mse", w, X, y, "the MSE is np.mean(r**2), a single number")
     check_scalar(got, expected, "mse(w, X, y)", mistakes=mistakes, context=_context(w, X, y))
 
 
@@ -67,10 +103,12 @@ def check_mse_gradient(mse_gradient, *, n_samples=5, n_features=3, seed=0):
                 "average them over the samples: (2/n) X.T @ r"),
         Mistake(-2 * r[:, None] * X, "you returned one gradient per sample with the wrong sign "
                 "(the source article's `2 * (y - y_pred) * X`); use (2/n) X.T @ (X @ w - y)"),
+        Mistake(2 / n * X.T * r, "you multiplied element by element (X.T * r), which keeps "
+                "one column per sample, shape (n_features, n_samples); the matrix product "
+                "X.T @ r multiplies and sums over the samples: (2/n) X.T @ r"),
     ]
-    got = _call(mse_gradient, "mse_gradient", w, X, y)
-    check_array(got, expected, "mse_gradient(w, X, y)", mistakes=mistakes,
-                context=_context(w, X, y))
+    got = _call_linear(mse_gradient, "mse_gradient", w, X, y, _SUM_OVER_SAMPLES)
+    _check_gradient(got, expected, "mse_gradient(w, X, y)", mistakes, w, X, y)
 
 
 def check_mae_gradient(mae_gradient, *, n_samples=5, n_features=3, seed=0):
@@ -86,10 +124,13 @@ def check_mae_gradient(mae_gradient, *, n_samples=5, n_features=3, seed=0):
         Mistake(2 * X.T @ r / n, "this is the MSE gradient; the derivative of |r| is sign(r)"),
         Mistake(np.sign(X.T @ r) / n, "take the sign of each residual before multiplying by "
                 "X.T, not the sign of the result"),
+        Mistake(X.T * np.sign(r) / n, "you multiplied element by element (X.T * sign(r)), "
+                "which keeps one column per sample, shape (n_features, n_samples); the matrix "
+                "product X.T @ np.sign(r) multiplies and sums over the samples"),
     ]
-    got = _call(mae_gradient, "mae_gradient", w, X, y)
-    check_array(got, expected, "mae_gradient(w, X, y)", mistakes=mistakes,
-                context=_context(w, X, y))
+    got = _call_linear(mae_gradient, "mae_gradient", w, X, y,
+                       _SUM_OVER_SAMPLES.replace("X.T @ r", "X.T @ np.sign(r)"))
+    _check_gradient(got, expected, "mae_gradient(w, X, y)", mistakes, w, X, y)
 
 
 def check_central_difference(central_difference, *, n=3, h=1e-3, seed=0):
