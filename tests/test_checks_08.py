@@ -88,7 +88,18 @@ def st_where(z, t):
 
 
 def st_loop(z, t):
-    return [zi - t if zi > t else zi + t if zi < -t else 0.0 for zi in z]
+    # a loop that still accepts a single number (task 4 calls soft_threshold on one)
+    z = np.atleast_1d(z)
+    out = np.array([zi - t if zi > t else zi + t if zi < -t else 0.0 for zi in z])
+    return out if out.size > 1 else out[0]
+
+
+def st_boolean_indexing(z, t):
+    z = np.asarray(z, dtype=float)
+    out = np.zeros_like(z)
+    out[z > t] = z[z > t] - t
+    out[z < -t] = z[z < -t] + t
+    return out
 
 
 def st_mlopt(z, t):
@@ -135,7 +146,7 @@ def cd_unnormalized(w, j, X, y, alpha):
      for fn in (ridge_sklearn, ridge_svd, ridge_augmented_lstsq, ridge_ones_column_unpenalized,
                 ridge_kernel_form)]
     + [pytest.param(checks.check_soft_threshold, fn, id=fn.__name__)
-       for fn in (st_clip, st_where, st_loop, st_mlopt)]
+       for fn in (st_clip, st_where, st_loop, st_boolean_indexing, st_mlopt)]
     + [pytest.param(checks.check_ista_step, fn, id=fn.__name__)
        for fn in (ista_residual_form, ista_mlopt)]
     + [pytest.param(checks.check_cd_update, fn, id=fn.__name__)
@@ -360,6 +371,16 @@ CD_MISTAKES = {
 def test_typical_mistakes_are_rejected_with_a_useful_message(check, fn, message, seed):
     with pytest.raises(AssertionError, match=re.escape(message)):
         check(fn, seed=seed)
+
+
+def st_list_only(z, t):
+    return np.array([zi - t if zi > t else zi + t if zi < -t else 0.0 for zi in z])
+
+
+def test_soft_threshold_must_accept_a_single_number():
+    # right on arrays, but task 4 calls it on one number: say so in task 2, not as a crash there
+    with pytest.raises(AssertionError, match="fails on a single number"):
+        checks.check_soft_threshold(st_list_only)
 
 
 def test_stub_is_rejected():

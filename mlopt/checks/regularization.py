@@ -173,6 +173,19 @@ def check_soft_threshold(soft_threshold, *, size=9, t=1.0, seed=0):
                 fix="Return a new array, e.g. `np.sign(z) * np.maximum(np.abs(z) - t, 0)`.")
     check_array(got, expected, "soft_threshold(z, t)", mistakes=mistakes,
                 context=f"z={np.array2string(z, precision=3)}, t={t}")
+    # task 4 calls it on a single number z_j: it must work there too
+    z0 = float(z[np.argmax(np.abs(z))])
+    try:
+        got0 = soft_threshold(z0, t)
+    except Exception as err:  # noqa: BLE001 - any failure gets the same explanation
+        raise AssertionError(
+            f"soft_threshold(z, t) works on arrays but fails on a single number "
+            f"(soft_threshold({z0:.4f}, {t}) raised {type(err).__name__}: {err}). Task 4 calls "
+            "it on one number; np.sign, np.abs and np.maximum accept both, boolean indexing "
+            "such as z[mask] does not."
+        ) from None
+    check_scalar(got0, float(_soft_threshold(z0, t)), f"soft_threshold({z0:.4f}, {t}) on a "
+                 "single number", context="task 4 calls it on one number")
 
 
 # --- ISTA ---------------------------------------------------------------------------------------
