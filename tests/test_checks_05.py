@@ -93,6 +93,10 @@ def optimal_via_sqrt_difference(L, mu):
     return 4.0 / (sL + smu) ** 2, ((sL - smu) / (sL + smu)) ** 2
 
 
+def optimal_as_array(L, mu):  # one array of two numbers instead of a tuple
+    return np.array(optimal_via_sqrt_difference(L, mu))
+
+
 def optimal_swapped_but_squared(L, mu):  # κ = mu/L gives the same square: still correct
     k = mu / L
     return 4 / (L**0.5 + mu**0.5) ** 2, ((k**0.5 - 1) / (k**0.5 + 1)) ** 2
@@ -125,7 +129,8 @@ def rate_spectral_radius_loop(lr, momentum, eigenvalues):
     + [pytest.param(checks.check_nesterov_step, fn, id=fn.__name__)
        for fn in (nesterov_expanded, nesterov_via_old_buffer)]
     + [pytest.param(checks.check_optimal_momentum, fn, id=fn.__name__)
-       for fn in (optimal_via_kappa, optimal_via_sqrt_difference, optimal_swapped_but_squared)]
+       for fn in (optimal_via_kappa, optimal_via_sqrt_difference, optimal_swapped_but_squared,
+                  optimal_as_array)]
     + [pytest.param(checks.check_heavy_ball_rate, fn, id=fn.__name__)
        for fn in (rate_roots, rate_closed_form, rate_spectral_radius_loop)],
 )
@@ -357,3 +362,16 @@ def test_stub_is_rejected():
             check(stub)
     with pytest.raises(NotImplementedError):
         checks.check_acceleration(stub, stub, stub)
+
+
+def test_optimal_momentum_messages_use_the_exercise_names():
+    # the exercise writes the smallest curvature mu_f, to keep it apart from the momentum mu
+    with pytest.raises(AssertionError, match=re.escape("lr = 4 / (√L + √mu_f)²")):
+        checks.check_optimal_momentum(OPTIMAL_MISTAKES["lr no sqrt"][0])
+    with pytest.raises(AssertionError, match=re.escape("κ = L / mu_f")):
+        checks.check_optimal_momentum(OPTIMAL_MISTAKES["kappa not sqrt"][0])
+
+
+def test_optimal_momentum_as_a_three_element_array_is_rejected():
+    with pytest.raises(AssertionError, match="should return the pair"):
+        checks.check_optimal_momentum(lambda L, mu: np.array([1.0, 2.0, 3.0]))
