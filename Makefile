@@ -28,12 +28,18 @@ JUPYTER ?= $(BIN)/jupyter
 configure-jupyter:
 	$(JUPYTER) labextension disable --level=sys_prefix @jupyter/nbgrader:assignment-list @jupyter/nbgrader:course-list @jupyter/nbgrader:formgrader >/dev/null 2>&1
 	$(JUPYTER) server extension disable --sys-prefix nbgrader.server_extensions.assignment_list nbgrader.server_extensions.course_list nbgrader.server_extensions.formgrader >/dev/null 2>&1
+	@# No "get Jupyter news?" pop-up over the first lesson.
+	settings="$$($(JUPYTER) lab path | sed -n 's/^Application directory: *//p')/settings" && \
+	  mkdir -p "$$settings" && \
+	  echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}' > "$$settings/overrides.json"
 
 install: $(STAMP)
 
+# LAB_ARGS: extra options, e.g. LAB_ARGS="--no-browser --port=8890" (tests/test_lab.py uses it).
+LAB_ARGS ?=
 lab: $(STAMP)
 	@# Serve the whole course (lessons and exercises), opening on the welcome notebook.
-	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb
+	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb $(LAB_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mlopt tests benchmarks
