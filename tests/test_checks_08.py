@@ -244,7 +244,7 @@ RIDGE_MISTAKES = {
     "no intercept": (ridge_no_intercept, "without an intercept"),
     "X not centered": (ridge_y_not_x, "centered y but not X"),
     "no penalty": (ridge_ols, "ordinary least squares"),
-    "b = 0": (_ridge_right_w(lambda w, X, y: 0.0), "b is 0"),
+    "b = 0": (_ridge_right_w(lambda w, X, y: 0.0), "it is 0: the intercept"),
     "b = mean y": (_ridge_right_w(lambda w, X, y: y.mean()), "forgets the features' means"),
     "b sign": (_ridge_right_w(lambda w, X, y: y.mean() + X.mean(0) @ w), "flipped"),
     "b without mean y": (_ridge_right_w(lambda w, X, y: -X.mean(0) @ w), "misses y.mean()"),

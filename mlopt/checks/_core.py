@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Mistake", "call_on_copies", "check_array", "check_scalar"]
+__all__ = ["Mistake", "call_on_copies", "check_array", "check_scalar", "check_intercept"]
 
 IN_PLACE_FIX = "Work on a copy (e.g. `x = x.copy()`, or `x - step` instead of `x -= step`)."
 
@@ -153,3 +153,45 @@ def check_scalar(got, expected, what, *, mistakes=(), rtol=1e-6, atol=1e-9, cont
     if got is not None and np.size(got) == 1:
         got = np.asarray(got, dtype=float).reshape(())
     check_array(got, expected, what, mistakes=mistakes, rtol=rtol, atol=atol, context=context)
+
+
+def check_intercept(b, b_ref, what, *, x_mean, y_mean, w, context=""):
+    """Check an unpenalized intercept :math:`b = \\bar y - \\bar x^\\top w`, naming the usual slips.
+
+    Parameters
+    ----------
+    b : float
+        The learner's intercept.
+    b_ref : float
+        The reference intercept.
+    what : str
+        What is being checked, e.g. ``"b from ridge_fit(X, y, alpha)"``.
+    x_mean : ndarray, shape (n_features,)
+        ``X.mean(axis=0)``.
+    y_mean : float
+        ``y.mean()``.
+    w : ndarray, shape (n_features,)
+        The reference coefficients.
+    context : str
+        Describes the inputs, added to the message.
+
+    Raises
+    ------
+    AssertionError
+        If ``b`` is wrong; the message names the slip when it is a known one.
+
+    Examples
+    --------
+    >>> check_intercept(0.0, 1.0, "b", x_mean=np.array([1.0]), y_mean=3.0, w=np.array([2.0]))
+    Traceback (most recent call last):
+    AssertionError: b is wrong: it is 0: the intercept is b = y.mean() - X.mean(axis=0) @ w.
+    """
+    rule = "b = y.mean() - X.mean(axis=0) @ w"
+    mistakes = [
+        Mistake(0.0, f"it is 0: the intercept is {rule}"),
+        Mistake(y_mean, "b = y.mean() forgets the features' means; the fit passes through the "
+                f"point of means (x̄, ȳ), so {rule}"),
+        Mistake(y_mean + x_mean @ w, f"the sign of x̄ᵀw is flipped: {rule}"),
+        Mistake(-x_mean @ w, f"it misses y.mean(): {rule}"),
+    ]
+    check_scalar(b, b_ref, what, mistakes=mistakes, context=context)

@@ -7,7 +7,13 @@ from functools import partial
 import numpy as np
 from sklearn.metrics import r2_score as sklearn_r2_score
 
-from mlopt.checks._core import Mistake, call_on_copies, check_array, check_scalar
+from mlopt.checks._core import (
+    Mistake,
+    call_on_copies,
+    check_array,
+    check_intercept,
+    check_scalar,
+)
 from mlopt.linear_model import LinearRegression, solve_lstsq, solve_normal_equation
 
 __all__ = [
@@ -151,16 +157,8 @@ def check_fit_with_intercept(fit_with_intercept, *, n_samples=10, n_features=3, 
     ]
     check_array(w, w_ref, "w from fit_with_intercept(X, y)", mistakes=w_mistakes,
                 context=context)
-    b_mistakes = [
-        Mistake(0.0, "it is 0: the intercept is b = y.mean() - X.mean(axis=0) @ w"),
-        Mistake(y_mean, "b = y.mean() forgets the features' means; the fitted plane passes "
-                "through (x̄, ȳ), so b = y.mean() - X.mean(axis=0) @ w"),
-        Mistake(y_mean + x_mean @ w_ref, "the sign of x̄ᵀw is flipped: "
-                "b = y.mean() - X.mean(axis=0) @ w"),
-        Mistake(-x_mean @ w_ref, "it misses y.mean(): b = y.mean() - X.mean(axis=0) @ w"),
-    ]
-    check_scalar(b, b_ref, "b from fit_with_intercept(X, y)", mistakes=b_mistakes,
-                 context=context)
+    check_intercept(b, b_ref, "b from fit_with_intercept(X, y)", x_mean=x_mean, y_mean=y_mean,
+                    w=w_ref, context=context)
 
 
 def _lstsq_hint(err, X, y):

@@ -6,7 +6,13 @@ from functools import partial
 
 import numpy as np
 
-from mlopt.checks._core import Mistake, call_on_copies, check_array, check_scalar
+from mlopt.checks._core import (
+    Mistake,
+    call_on_copies,
+    check_array,
+    check_intercept,
+    check_scalar,
+)
 from mlopt.linear_model import solve_ridge_cholesky
 from mlopt.losses import soft_threshold as _soft_threshold
 
@@ -123,15 +129,8 @@ def check_ridge_fit(ridge_fit, *, n_samples=30, n_features=4, alpha=2.0, seed=0)
                 "missing from (Xc.T @ Xc + alpha * I) w = Xc.T @ yc"),
     ]
     check_array(w, w_ref, "w from " + what, mistakes=w_mistakes, context=context)
-    b_mistakes = [
-        Mistake(0.0, "b is 0: the intercept is b = y.mean() - X.mean(axis=0) @ w"),
-        Mistake(y_mean, "b = y.mean() forgets the features' means; the fit passes through "
-                "the point of means, so b = y.mean() - X.mean(axis=0) @ w"),
-        Mistake(y_mean + x_mean @ w_ref, "the sign of x̄ᵀw is flipped: "
-                "b = y.mean() - X.mean(axis=0) @ w"),
-        Mistake(-x_mean @ w_ref, "it misses y.mean(): b = y.mean() - X.mean(axis=0) @ w"),
-    ]
-    check_scalar(b, b_ref, "b from " + what, mistakes=b_mistakes, context=context)
+    check_intercept(b, b_ref, "b from " + what, x_mean=x_mean, y_mean=y_mean, w=w_ref,
+                    context=context)
 
 
 # --- soft-thresholding -----------------------------------------------------------------------
