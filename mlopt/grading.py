@@ -138,13 +138,19 @@ def main(argv=None):
     p_grade.add_argument("--output", default="grades.csv")
     p_grade.add_argument("--root", default=".")
     args = parser.parse_args(argv)
-    if args.command == "validate":
-        if not args.notebook:
-            parser.error("name the notebook: make validate NB=exercises/<chapter>/<chapter>.ipynb")
-        ok, report = validate(args.notebook)
-        print(report)
-        return 0 if ok else 1
-    out = grade(args.root, args.output)
+    try:
+        if args.command == "validate":
+            if not args.notebook:
+                parser.error(
+                    "name the notebook: make validate NB=exercises/<chapter>/<chapter>.ipynb"
+                )
+            ok, report = validate(args.notebook)
+            print(report)
+            return 0 if ok else 1
+        out = grade(args.root, args.output)
+    except (FileNotFoundError, RuntimeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     print(f"wrote {out}")
     return 0
 

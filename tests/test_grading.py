@@ -31,3 +31,12 @@ def test_last_error_line_strips_html():
             'got &lt;1&gt;\n')
     assert _last_error_line(html) == "AssertionError: x is wrong: got <1>"
     assert _last_error_line("") == "(no error message)"
+
+
+def test_command_line_explains_instead_of_a_traceback(tmp_path, capsys):
+    from mlopt.grading import main
+
+    assert main(["grade", "--root", str(tmp_path)]) == 1
+    assert "nothing to grade" in capsys.readouterr().err
+    assert main(["validate", str(tmp_path / "missing.ipynb")]) == 1
+    assert "no notebook at" in capsys.readouterr().err
