@@ -114,3 +114,72 @@ def test_stub_is_rejected():
                   checks.check_central_difference):
         with pytest.raises(NotImplementedError):
             check(stub)
+
+
+# Found by testing the exercise as a learner: correct answers written unusually ...
+def _cd_restore_saved(f, x, h=1e-6):
+    g = np.zeros_like(x)
+    for i in range(x.size):
+        old = x[i]
+        x[i] = old + h
+        fp = f(x)
+        x[i] = old - h
+        fm = f(x)
+        x[i] = old  # restored exactly, as in CS231n
+        g[i] = (fp - fm) / (2 * h)
+    return g
+
+
+UNUSUAL_CORRECT = [
+    (checks.check_mse, lambda w, X, y: np.linalg.norm(X @ w - y) ** 2 / X.shape[0]),
+    (checks.check_mse, lambda w, X, y: [np.mean((X @ w - y) ** 2)]),
+    (checks.check_mse_gradient, lambda w, X, y: 2 * np.einsum("ij,i->j", X, X @ w - y) / len(y)),
+    (checks.check_mse_gradient, lambda w, X, y: -2 / len(y) * X.T.dot(y - X.dot(w))),
+    (checks.check_mse_gradient, lambda w, X, y: 2 / len(y) * (X.T @ X @ w - X.T @ y)),
+    (checks.check_mae_gradient, lambda w, X, y: X.T @ np.where(X @ w - y > 0, 1.0, -1.0) / len(y)),
+    (checks.check_mae_gradient, lambda w, X, y: np.mean(np.sign(X @ w - y)[:, None] * X, axis=0)),
+    (checks.check_central_difference, _cd_restore_saved),
+    (checks.check_central_difference, lambda f, x, h=1e-6: [
+        (f(x + e) - f(x - e)) / (2 * h) for e in np.eye(len(x)) * h]),
+]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(("check", "fn"), UNUSUAL_CORRECT)
+def test_unusual_correct_answers_are_accepted(check, fn, seed):
+    check(fn, seed=seed)
+
+
+# ... and mistakes the first list missed.
+MORE_MISTAKES = [
+    (checks.check_mse, lambda w, X, y: np.sum(r(w, X, y) ** 2) / (len(y) - 1), "n - 1"),
+    # seed 0 used to give residuals of a single sign, where these equal the right answer
+    (checks.check_mae_gradient, lambda w, X, y: X.mean(axis=0) * np.sign(np.mean(r(w, X, y))),
+     "sign of the mean residual"),
+    (checks.check_mae_gradient, lambda w, X, y: np.mean(np.sign(r(w, X, y))) * X.mean(axis=0),
+     "separately"),
+    (checks.check_mae_gradient, lambda w, X, y: 2 * X.T @ np.sign(r(w, X, y)) / len(y),
+     "twice too large"),
+    (checks.check_mae_gradient, lambda w, X, y: X.T @ np.abs(r(w, X, y)) / len(y), "used |r|"),
+    (checks.check_central_difference, lambda f, x, h=1e-6: np.array(
+        [(f(x + 1e-6 * e) - f(x - 1e-6 * e)) / 2e-6 for e in np.eye(len(x))]),
+     "use the argument h"),
+    (checks.check_central_difference, lambda f, x, h=1e-6: (f(x + h) - f(x - h)) / (2 * h),
+     "returned a single number"),
+    (checks.check_central_difference, lambda f, x, h=1e-6: np.full(
+        len(x), (f(x + h) - f(x - h)) / (2 * h)), "all the coordinates at once"),
+    (checks.check_central_difference, in_place, "does not give x back exactly"),
+]
+
+
+@pytest.mark.parametrize(("check", "fn", "message"), MORE_MISTAKES)
+def test_more_mistakes_are_named(check, fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(fn)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_residuals_have_both_signs(seed):
+    w, X, y = checks.make_problem(seed=seed)
+    signs = np.sign(X @ w - y)
+    assert (signs > 0).any() and (signs < 0).any()

@@ -292,9 +292,14 @@ def test_typical_mistakes_are_rejected_with_a_useful_message(check, fn, message)
 
 
 def test_absolute_threshold_is_caught_on_scaled_data():
-    checks.check_lstsq_svd_rank_deficient(absolute_threshold)  # fine at scale 1
     with pytest.raises(AssertionError, match=re.escape("relative to the largest")):
         checks.check_lstsq_svd_rank_deficient(absolute_threshold, scale=1e8, seed=43)
+
+
+def test_absolute_threshold_is_caught_by_the_visible_test():
+    """At scale 1 the answer is right, so the check also runs it on 1e8 * X."""
+    with pytest.raises(AssertionError, match=re.escape("an absolute threshold (s > rcond)")):
+        checks.check_lstsq_svd_rank_deficient(absolute_threshold)
 
 
 def test_no_threshold_passes_full_rank_only():
@@ -313,3 +318,97 @@ def test_stub_is_rejected():
                   checks.check_r2_score):
         with pytest.raises(NotImplementedError):
             check(stub)
+
+
+# Found by testing the exercise as a learner: correct answers written unusually ...
+def lstsq_where(X, y, rcond=1e-10):
+    U, s, Vt = svd_parts(X)
+    with np.errstate(divide="ignore"):
+        s_inv = np.where(s > rcond * s.max(), 1 / s, 0.0)
+    return Vt.T @ (s_inv * (U.T @ y))
+
+
+def lstsq_full_sliced(X, y, rcond=1e-10):
+    U, s, Vt = np.linalg.svd(X)
+    k = len(s)
+    keep = s > rcond * s[0]
+    return Vt[:k][keep].T @ ((U[:, :k][:, keep].T @ y) / s[keep])
+
+
+def lstsq_rank_count(X, y, rcond=1e-10):
+    U, s, Vt = svd_parts(X)
+    r = np.sum(s > rcond * s[0])
+    return Vt[:r].T @ (y @ U[:, :r] / s[:r])
+
+
+def intercept_ones_last(X, y):
+    A = np.hstack([X, np.ones((X.shape[0], 1))])
+    c = np.linalg.solve(A.T @ A, A.T @ y)
+    return c[:-1], c[-1]
+
+
+def intercept_b_as_array(X, y):
+    A = np.column_stack([np.ones(len(y)), X])
+    c = np.linalg.lstsq(A, y, rcond=None)[0]
+    return c[1:], c[:1]
+
+
+UNUSUAL_CORRECT = [
+    (checks.check_normal_equation, lambda X, y: np.linalg.pinv(X) @ y),
+    (checks.check_normal_equation, lambda X, y: list(np.linalg.solve(
+        np.einsum("ij,ik->jk", X, X), np.einsum("ij,i->j", X, y)))),
+    (checks.check_fit_with_intercept, intercept_ones_last),
+    (checks.check_fit_with_intercept, intercept_b_as_array),
+    (checks.check_lstsq_svd_rank_deficient, lstsq_where),
+    (checks.check_lstsq_svd_rank_deficient, lstsq_full_sliced),
+    (checks.check_lstsq_svd_rank_deficient, lstsq_rank_count),
+    (checks.check_lstsq_svd_rank_deficient, lambda X, y, rcond=1e-10: np.linalg.pinv(
+        X, rcond=rcond) @ y),
+    (checks.check_lstsq_svd_rank_deficient, lambda X, y, rcond=1e-10: np.linalg.lstsq(
+        X, y, rcond=rcond)[0]),
+    (checks.check_r2_score, lambda y, p: 1 - np.mean((y - p) ** 2) / np.var(y)),
+]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(("check", "fn"), UNUSUAL_CORRECT)
+def test_unusual_correct_answers_are_accepted(check, fn, seed):
+    check(fn, seed=seed)
+
+
+def lstsq_ignores_rcond(X, y, rcond=1e-10):
+    U, s, Vt = svd_parts(X)
+    keep = s > 1e-12 * s[0]
+    return Vt[keep].T @ ((U[:, keep].T @ y) / s[keep])
+
+
+def intercept_b_first(X, y):
+    w = w_centered(X, y)
+    return y.mean() - X.mean(axis=0) @ w, w
+
+
+def intercept_ones_wrong_slice(X, y):
+    A = np.column_stack([np.ones(len(y)), X])
+    c = np.linalg.lstsq(A, y, rcond=None)[0]
+    return c[:-1], c[-1]
+
+
+# ... and mistakes the first lists missed.
+MORE_MISTAKES = [
+    # np.shape() of lstsq's 4-tuple used to raise a raw NumPy ValueError
+    (checks.check_normal_equation, lambda X, y: np.linalg.lstsq(X, y, rcond=None),
+     "np.linalg.lstsq(...)[0]"),
+    (checks.check_lstsq_svd, lambda X, y, rcond=1e-10: np.linalg.lstsq(X, y, rcond=rcond),
+     "return only the array w"),
+    (checks.check_fit_with_intercept, intercept_b_first, "returned (b, w)"),
+    (checks.check_fit_with_intercept, intercept_ones_wrong_slice, "starts with the intercept"),
+    (checks.check_lstsq_svd_rank_deficient, lstsq_ignores_rcond, "use the argument rcond"),
+    (checks.check_r2_score, lambda y, p: np.sum((p - y.mean()) ** 2) / np.sum(
+        (y - y.mean()) ** 2), "explained sum of squares"),
+]
+
+
+@pytest.mark.parametrize(("check", "fn", "message"), MORE_MISTAKES)
+def test_more_mistakes_are_named(check, fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(fn)

@@ -345,3 +345,79 @@ def test_stub_is_rejected():
                   checks.check_max_stable_lr, checks.check_standardize):
         with pytest.raises(NotImplementedError):
             check(stub)
+
+
+# Found by testing the exercise as a learner: correct answers written unusually ...
+def gd_preallocated(grad_fn, w0, lr, n_steps):
+    path = np.zeros((n_steps + 1, len(w0)))
+    path[0] = w0
+    for k in range(n_steps):
+        path[k + 1] = path[k] - lr * grad_fn(path[k])
+    return path
+
+
+def gd_recursive(grad_fn, w0, lr, n_steps):
+    if n_steps == 0:
+        return w0[None, :]
+    before = gd_recursive(grad_fn, w0, lr, n_steps - 1)
+    return np.vstack([before, before[-1] - lr * grad_fn(before[-1])])
+
+
+def std_in_place_on_copies(X_train, X_test):
+    A, B = X_train.astype(float), X_test.astype(float)  # astype copies
+    mean, std = A.mean(axis=0), A.std(axis=0)
+    A -= mean
+    A /= std
+    B -= mean
+    B /= std
+    return A, B
+
+
+UNUSUAL_CORRECT = [
+    (checks.check_gd_step, lambda w, g, lr: [wi - lr * gi for wi, gi in zip(w, g)]),
+    (checks.check_gd_step, lambda w, g, lr: np.subtract(w, np.multiply(lr, g))),
+    (checks.check_gradient_descent, gd_preallocated),
+    (checks.check_gradient_descent, gd_recursive),
+    (checks.check_max_stable_lr, lambda X: 2 / np.linalg.eigvalsh(2 / len(X) * X.T @ X).max()),
+    (checks.check_max_stable_lr, lambda X: len(X) / np.linalg.eigvalsh(X @ X.T).max()),
+    (checks.check_standardize, std_in_place_on_copies),
+    (checks.check_standardize, lambda A, B: [(A - A.mean(0)) / np.sqrt(A.var(0)),
+                                             (B - A.mean(0)) / np.sqrt(A.var(0))]),
+]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(("check", "fn"), UNUSUAL_CORRECT)
+def test_unusual_correct_answers_are_accepted(check, fn, seed):
+    check(fn, seed=seed)
+
+
+def test_unusual_correct_answers_pass_zero_steps():
+    for fn in (gd_preallocated, gd_recursive):
+        checks.check_gradient_descent(fn, n_steps=0)
+
+
+def gd_append_before_update(grad_fn, w0, lr, n_steps):
+    w, path = w0, [w0]
+    for _ in range(n_steps):
+        path.append(w)
+        w = w - lr * grad_fn(w)
+    return np.array(path)
+
+
+# ... and mistakes the first lists missed.
+MORE_MISTAKES = [
+    (checks.check_gd_step, lambda w, g, lr: (w - lr * g,), "comma after the return value"),
+    (checks.check_gradient_descent, gd_append_before_update, "w0 appears twice"),
+    (checks.check_max_stable_lr, lambda X: 2 / np.linalg.norm(X, 2) ** 2, "factor 2/n"),
+    (checks.check_max_stable_lr, lambda X: 2 / len(X) * np.linalg.norm(X, 2) ** 2,
+     "this is L itself"),
+    (checks.check_standardize, lambda A, B: (A - A.mean(0) / A.std(0), B - A.mean(0) / A.std(0)),
+     "add the parentheses"),
+]
+
+
+@pytest.mark.parametrize(("check", "fn", "message"), MORE_MISTAKES)
+def test_more_mistakes_are_named(check, fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(fn)

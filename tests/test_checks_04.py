@@ -365,3 +365,89 @@ def test_stub_is_rejected():
             check(stub)
     with pytest.raises(NotImplementedError):
         checks.check_sgd_converges(stub, stub)
+
+
+# Found by testing the exercise as a learner: correct answers written unusually ...
+def grad_loop(w, X, y, idx):
+    g = np.zeros_like(w)
+    for i in idx:
+        g += 2 * (X[i] @ w - y[i]) * X[i]
+    return g / len(idx)
+
+
+def idx_argsort(n, b, rng):
+    return cut(np.argsort(rng.random(n)), b)
+
+
+def idx_generator(n, b, rng):
+    order = rng.permutation(n)
+    for i in range(0, n, b):
+        yield order[i:i + b]
+
+
+def idx_python_lists(n, b, rng):
+    return cut(rng.permutation(n).tolist(), b)
+
+
+def sgd_all_batches_first(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
+    batches = [idx for _ in range(epochs) for idx in cut(rng.permutation(n_samples), batch_size)]
+    w = w0
+    for t, idx in enumerate(batches):
+        w = w - schedule(t) * grad_fn(w, idx)
+    return w
+
+
+UNUSUAL_CORRECT = [
+    (checks.check_minibatch_gradient, grad_loop),
+    (checks.check_minibatch_gradient, lambda w, X, y, idx: 2 * X[idx].T @ (X @ w - y)[idx]
+     / len(idx)),
+    (checks.check_minibatch_indices, idx_argsort),
+    (checks.check_minibatch_indices, idx_generator),
+    (checks.check_minibatch_indices, idx_python_lists),
+    (checks.check_sgd, sgd_all_batches_first),
+]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(("check", "fn"), UNUSUAL_CORRECT)
+def test_unusual_correct_answers_are_accepted(check, fn, seed):
+    check(fn, seed=seed)
+
+
+def idx_whole_floats(n, b, rng):
+    return cut(rng.permutation(n).astype(float), b)
+
+
+# ... and mistakes the first lists missed.
+MORE_MISTAKES = [
+    # used to escape as a raw NumPy broadcasting error
+    (checks.check_minibatch_gradient, lambda w, X, y, idx: 2 / len(idx) * X[idx].T @ (
+        X[idx] @ w - y), "yb = y[idx]"),
+    # used to pass here, then make X[idx] fail with a raw IndexError in task 4
+    (checks.check_minibatch_indices, idx_whole_floats, ".astype(int)"),
+]
+
+
+@pytest.mark.parametrize(("check", "fn", "message"), MORE_MISTAKES)
+def test_more_mistakes_are_named(check, fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(fn)
+
+
+def test_capstone_explains_a_gradient_returned_as_a_list(solution):
+    def grad_as_list(w, X, y, idx):
+        return list(solution["minibatch_gradient"](w, X, y, idx))
+
+    with pytest.raises(AssertionError, match="not a NumPy array"):
+        checks.check_sgd_converges(loop(), grad_as_list)
+
+
+def test_capstone_accepts_a_list_gradient_that_sgd_converts(solution):
+    def grad_as_list(w, X, y, idx):
+        return list(solution["minibatch_gradient"](w, X, y, idx))
+
+    def sgd_converting(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
+        return loop()(lambda w, idx: np.asarray(grad_fn(w, idx)), w0, n_samples, batch_size,
+                      epochs, schedule, rng)
+
+    checks.check_sgd_converges(sgd_converting, grad_as_list)

@@ -375,3 +375,113 @@ def test_optimal_momentum_messages_use_the_exercise_names():
 def test_optimal_momentum_as_a_three_element_array_is_rejected():
     with pytest.raises(AssertionError, match="should return the pair"):
         checks.check_optimal_momentum(lambda L, mu: np.array([1.0, 2.0, 3.0]))
+
+
+# Found by testing the exercise as a learner: correct answers written unusually ...
+def step_buffer_from_zeros(params, grad, buf, lr, momentum):
+    if buf is None:
+        buf = np.zeros_like(grad)
+    buf = momentum * buf + grad
+    return params - lr * buf, buf
+
+
+def step_buffer_aliases_grad(params, grad, buf, lr, momentum):
+    buf = grad if buf is None else momentum * buf + grad
+    return params - lr * buf, buf
+
+
+def nesterov_expanded(params, grad, buf, lr, momentum):
+    old = np.zeros_like(grad) if buf is None else buf
+    return (params - lr * ((1 + momentum) * grad + momentum**2 * old),
+            momentum * old + grad)
+
+
+def rate_quadratic_formula(lr, momentum, eigenvalues):
+    a = 1 + momentum - lr * np.asarray(eigenvalues, dtype=float)
+    d = np.sqrt((a**2 - 4 * momentum).astype(complex))
+    return float(np.max(np.maximum(np.abs((a + d) / 2), np.abs((a - d) / 2))))
+
+
+def rate_by_cases(lr, momentum, eigenvalues):
+    out = []
+    for lam in eigenvalues:
+        a = 1 + momentum - lr * lam
+        disc = a * a - 4 * momentum
+        out.append(np.sqrt(momentum) if disc < 0 else (abs(a) + np.sqrt(disc)) / 2)
+    return max(out)
+
+
+UNUSUAL_CORRECT = [
+    (checks.check_momentum_step, step_buffer_from_zeros),
+    (checks.check_momentum_step, step_buffer_aliases_grad),
+    (checks.check_nesterov_step, nesterov_expanded),
+    (checks.check_optimal_momentum, lambda L, mu: (
+        4 / (L + 2 * np.sqrt(L * mu) + mu),
+        (L + mu - 2 * np.sqrt(L * mu)) / (L + mu + 2 * np.sqrt(L * mu)))),
+    # κ = mu_f / L by mistake gives the same momentum: ((1 - √κ) / (1 + √κ))² is symmetric
+    (checks.check_optimal_momentum, lambda L, mu: (
+        4 / (np.sqrt(L) + np.sqrt(mu)) ** 2,
+        ((np.sqrt(mu / L) - 1) / (np.sqrt(mu / L) + 1)) ** 2)),
+    (checks.check_heavy_ball_rate, rate_quadratic_formula),
+    (checks.check_heavy_ball_rate, rate_by_cases),
+]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize(("check", "fn"), UNUSUAL_CORRECT)
+def test_unusual_correct_answers_are_accepted(check, fn, seed):
+    check(fn, seed=seed)
+
+
+def step_not_buf(params, grad, buf, lr, momentum):
+    buf = grad.copy() if not buf else momentum * buf + grad
+    return params - lr * buf, buf
+
+
+def step_first_buffer_times_momentum(params, grad, buf, lr, momentum):
+    buf = momentum * grad if buf is None else momentum * buf + grad
+    return params - lr * buf, buf
+
+
+def rate_real_sqrt(lr, momentum, eigenvalues):
+    out = []
+    for lam in eigenvalues:
+        a = 1 + momentum - lr * lam
+        with np.errstate(invalid="ignore"):
+            d = np.sqrt(a * a - 4 * momentum)  # nan when the roots are complex
+        out.append(max(abs((a + d) / 2), abs((a - d) / 2)))
+    return np.nan if np.all(np.isnan(out)) else np.nanmax(out)
+
+
+def rate_plus_root_only(lr, momentum, eigenvalues):
+    a = 1 + momentum - lr * np.asarray(eigenvalues, dtype=float)
+    return float(np.max(np.abs((a + np.sqrt((a**2 - 4 * momentum).astype(complex))) / 2)))
+
+
+def rate_real_part(lr, momentum, eigenvalues):
+    return max(np.roots([1, -(1 + momentum - lr * lam), momentum]).real.max()
+               for lam in eigenvalues)
+
+
+# ... and mistakes the first lists missed.
+MORE_MISTAKES = [
+    # `if not buf:` used to escape as NumPy's raw "truth value ... is ambiguous"
+    (checks.check_momentum_step, step_not_buf, "if buf is None:"),
+    (checks.check_momentum_step, step_first_buffer_times_momentum, "not momentum * g"),
+    # nan used to be blamed on "an overflow (exp of a large number) or a division by zero"
+    (checks.check_heavy_ball_rate, rate_real_sqrt, "np.sqrt of the negative discriminant"),
+    (checks.check_heavy_ball_rate, rate_plus_root_only, "the other one"),
+    (checks.check_heavy_ball_rate, rate_real_part, "not their real part"),
+]
+
+
+@pytest.mark.parametrize(("check", "fn", "message"), MORE_MISTAKES)
+def test_more_mistakes_are_named(check, fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(fn)
+
+
+def test_capstone_explains_if_not_buf(solution):
+    with pytest.raises(AssertionError, match=re.escape("if buf is None:")):
+        checks.check_acceleration(step_not_buf, solution["optimal_momentum"],
+                                  solution["heavy_ball_rate"])

@@ -71,6 +71,12 @@ def check_gd_step(gd_step, *, n_params=3, lr=0.3, seed=0):
                 "w - lr * grad"),
     ]
     got = _call(gd_step, "gd_step", w, grad, lr)
+    if isinstance(got, tuple):
+        raise AssertionError(
+            f"gd_step(w, grad, lr) returned a tuple of {len(got)} item(s), not an array: is "
+            "there a comma after the return value (`return w - lr * grad,`)? Return the new "
+            "point alone: `return w - lr * grad`."
+        )
     check_array(got, expected, "gd_step(w, grad, lr)", mistakes=mistakes,
                 context=f"w.shape={w.shape}, grad.shape={grad.shape}, lr={lr}")
 
@@ -103,6 +109,9 @@ def check_gradient_descent(gradient_descent, *, n_params=2, n_steps=5, lr=0.1, s
                 "the loss: each step is w - lr * grad_fn(w), with a minus"),
         Mistake(w0 - lr * np.arange(n_steps + 1)[:, None] * grad_fn(w0), "you used the "
                 "gradient at w0 for every step; evaluate grad_fn at the current iterate"),
+        Mistake(np.vstack([w0, expected[:-1]]), "w0 appears twice and the last iterate is "
+                "missing: you appended w before updating it. Start the list with w0, then "
+                "append each new iterate after computing it"),
     ]
     got = _call(gradient_descent, "gradient_descent", grad_fn, w0, lr, n_steps)
     check_array(got, expected, "gradient_descent(grad_fn, w0, lr, n_steps)", mistakes=mistakes,
@@ -142,6 +151,9 @@ def check_max_stable_lr(max_stable_lr, *, n_samples=20, n_features=3, seed=0):
         Mistake(2.0 / (2.0 / n * np.sum(s**2)), "np.linalg.norm(X) is the Frobenius norm "
                 "(all singular values together); use np.linalg.norm(X, 2), the largest "
                 "singular value"),
+        Mistake(2.0 / s_max**2, "you took L = σ_max² = λ_max(X.T @ X) and left out the "
+                "factor 2/n: the Hessian of the MSE is (2/n) X.T @ X, so L = (2/n) σ_max²"),
+        Mistake(2.0 / n * s_max**2, "this is L itself; return the learning rate 2 / L"),
     ]
     got = _call(max_stable_lr, "max_stable_lr", X, fix="Leave X as it is.")
     if got is not None and np.size(got) > 1:
@@ -197,6 +209,8 @@ def check_standardize(standardize, *, n_train=12, n_test=5, n_features=3, seed=0
         Mistake(X_train / std, "you did not subtract the mean: (X - mean) / std"),
         Mistake(X_train - mean, "you did not divide by the standard deviation: "
                 "(X - mean) / std"),
+        Mistake(X_train - mean / std, "X - mean / std divides only the mean (division comes "
+                "before subtraction); add the parentheses: (X - mean) / std"),
         Mistake(scaled(X_train, mean, X_train.std(axis=0, ddof=1)), "use the standard "
                 "deviation with 1/n, np.std's default (ddof=0), as scikit-learn's "
                 "StandardScaler does"),

@@ -63,11 +63,26 @@ def _shapes(X, y):
     return f"X.shape={X.shape}, y.shape={y.shape}"
 
 
+def _not_a_tuple(got, what):
+    """Reject a tuple or list of arrays (``np.linalg.lstsq``'s four outputs) with advice."""
+    if isinstance(got, (tuple, list)) and any(np.ndim(part) > 0 for part in got):
+        raise AssertionError(
+            f"{what} returned a {type(got).__name__} of {len(got)} items; return only the "
+            "array w. (np.linalg.lstsq returns the tuple (w, residuals, rank, singular "
+            "values): take its first item, np.linalg.lstsq(...)[0].)"
+        )
+
+
 def _pair(got, name, n_features):
     """Split the learner's ``(w, b)`` answer, explaining what is wrong with its form."""
     if got is None:
         raise AssertionError(f"{name} returned None. Did you forget `return w, b`?")
     if isinstance(got, (tuple, list)) and len(got) == 2:
+        if np.ndim(got[0]) == 0 and np.shape(got[1]) == (n_features,):
+            raise AssertionError(
+                f"{name} returned (b, w), the intercept first; return the pair in the order "
+                "`w, b`."
+            )
         return got
     if np.ndim(got) == 1 and np.size(got) == n_features + 1:
         raise AssertionError(
@@ -88,6 +103,7 @@ def check_normal_equation(normal_equation, *, n_samples=8, n_features=3, seed=0)
     gram, rhs = X.T @ X, X.T @ y
     name, what = "normal_equation", "normal_equation(X, y)"
     got, err = _try(normal_equation, name, X, y)
+    _not_a_tuple(got, what)
     if err is not None:
         raise AssertionError(
             _raised(what, err, _shapes(X, y)) + " " + _diagnose_normal_equation(normal_equation)
@@ -154,6 +170,8 @@ def check_fit_with_intercept(fit_with_intercept, *, n_samples=10, n_features=3, 
                 "center the features too: Xc = X - X.mean(axis=0)"),
         Mistake(w_ref * X.std(axis=0), "it is in standardized units: you divided X by its "
                 "standard deviation. Only subtract the mean, so that w applies to X itself"),
+        Mistake(np.r_[b_ref, w_ref[:-1]], "it starts with the intercept: with the column of "
+                "ones first, the coefficients are c[1:] and the intercept c[0]"),
     ]
     check_array(w, w_ref, "w from fit_with_intercept(X, y)", mistakes=w_mistakes,
                 context=context)
@@ -179,6 +197,7 @@ def _lstsq_value(lstsq_svd, X, y, rcond):
     got, err = _try(lstsq_svd, "lstsq_svd", X, y, rcond)
     if err is not None:
         raise AssertionError(_lstsq_hint(err, X, y))
+    _not_a_tuple(got, "lstsq_svd(X, y, rcond)")
     if got is not None and np.shape(got) == (X.shape[0],) != (X.shape[1],):
         raise AssertionError(
             f"lstsq_svd(X, y, rcond) has shape {np.shape(got)}, one entry per sample; w has "
@@ -239,6 +258,54 @@ def check_lstsq_svd_rank_deficient(lstsq_svd, *, n_samples=8, n_features=4, rank
     ]
     check_array(got, expected, what, mistakes=mistakes, rtol=1e-6,
                 atol=1e-9 * max(np.abs(expected).max(), 1.0), context=context)
+    _check_threshold_is_relative(lstsq_svd, X, y, rcond, context)
+    _check_rcond_is_used(lstsq_svd, seed)
+
+
+def _check_threshold_is_relative(lstsq_svd, X, y, rcond, context):
+    """Run on ``1e8 * X``: an absolute threshold ``s > rcond`` then keeps the noise."""
+    factor = 1e8
+    expected = solve_lstsq(factor * X, y, rcond=rcond)
+    got = _lstsq_value(lstsq_svd, factor * X, y, rcond)
+    what = f"lstsq_svd({factor:.0e} * X, y, rcond)"
+    try:
+        got_arr = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        got_arr = None
+    if got_arr is not None and got_arr.shape == expected.shape and (
+            not np.all(np.isfinite(got_arr))
+            or np.linalg.norm(got_arr) > 1e3 * max(np.linalg.norm(expected), 1e-300)):
+        raise AssertionError(
+            f"{what} is wrong: your function passes on X ({context}) but not on the same X "
+            f"times {factor:.0e}, where it returns norm {np.linalg.norm(got_arr):.1e} instead "
+            f"of {np.linalg.norm(expected):.1e}. The rounding noise in the singular values "
+            "grows with the scale of X, so an absolute threshold (s > rcond) keeps it: compare "
+            "with rcond * s.max(), relative to the largest singular value."
+        )
+    check_array(got, expected, what, rtol=1e-6, atol=1e-9 * np.abs(expected).max(),
+                context=f"the X above times {factor:.0e}")
+
+
+def _check_rcond_is_used(lstsq_svd, seed):
+    """A full-rank X with singular values (3, 1, 1e-3) and ``rcond=1e-2``: drop the last one."""
+    rng = np.random.default_rng(seed + 1000)
+    U, _ = np.linalg.qr(rng.normal(size=(6, 3)))
+    V, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    s = np.array([3.0, 1.0, 1e-3])
+    X = U @ np.diag(s) @ V.T
+    y = rng.normal(size=6)
+    rcond = 1e-2
+    expected = solve_lstsq(X, y, rcond=rcond)
+    got = _lstsq_value(lstsq_svd, X, y, rcond)
+    what = f"lstsq_svd(X, y, rcond={rcond})"
+    mistakes = [
+        Mistake(solve_lstsq(X, y, rcond=1e-12), f"with singular values s = {s.tolist()} and "
+                f"rcond={rcond}, the last one is below rcond * s.max() = {rcond * s[0]:g} and "
+                "must be dropped, but you kept it: use the argument rcond, not a threshold of "
+                "your own"),
+    ]
+    check_array(got, expected, what, mistakes=mistakes, rtol=1e-6,
+                context=f"X.shape={X.shape}, singular values {s.tolist()}")
 
 
 def check_r2_score(r2_score, *, n_samples=20, seed=0):
@@ -266,6 +333,9 @@ def check_r2_score(r2_score, *, n_samples=20, seed=0):
                 "compute 1 - SS_res / SS_tot"),
         Mistake(1 - np.sqrt(ss_res / ss_tot), "leave out the square root: "
                 "R² = 1 - SS_res / SS_tot"),
+        Mistake(np.sum((y_pred - y.mean()) ** 2) / ss_tot, "this is the explained sum of "
+                "squares over SS_tot, which equals R² only for a least-squares fit with an "
+                "intercept on its own training data; compute 1 - SS_res / SS_tot"),
     ]
     got = _call(r2_score, "r2_score", y, y_pred)
     check_scalar(got, expected, "r2_score(y, y_pred)", mistakes=mistakes,

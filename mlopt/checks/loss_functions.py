@@ -19,13 +19,18 @@ def make_problem(n_samples=5, n_features=3, seed=0):
     X = rng.normal(size=(n_samples, n_features))
     w = rng.normal(size=n_features)
     # residuals at least 0.2 away from 0, so sign(r) is unambiguous
-    r = rng.choice([-1.0, 1.0], size=n_samples) * rng.uniform(0.2, 2.0, size=n_samples)
+    signs = rng.choice([-1.0, 1.0], size=n_samples)
+    if n_samples > 1 and abs(signs.sum()) == n_samples:
+        # residuals of one sign would let X.T @ sign(r) / n pass as sign(mean(r)) * X.mean(0)
+        signs[0] = -signs[0]
+    r = signs * rng.uniform(0.2, 2.0, size=n_samples)
     y = X @ w - r
     return w, X, y
 
 
 _call = partial(
-    call_on_copies, fix="Work on a copy: `x = x.copy()`, or `x + h * e` instead of `x += ...`."
+    call_on_copies, fix="Work on a copy: `x = x.copy()`, or `x + h * e` instead of `x += ...` "
+    "(adding h and subtracting it again does not give x back exactly: rounding)."
 )
 
 
@@ -81,6 +86,8 @@ def check_mse(mse, *, n_samples=5, n_features=3, seed=0):
         Mistake(np.mean(np.abs(r)), "this is the mean absolute error; square the residuals"),
         Mistake(np.mean(r) ** 2, "you squared the mean residual; average the squares instead"),
         Mistake(np.sum(r**2) / (2 * n), "you divided by 2n; the MSE divides by n"),
+        Mistake(np.sum(r**2) / (n - 1) if n > 1 else np.nan,
+                "you divided by n - 1; the MSE is a plain mean, divide by n (np.mean)"),
     ]
     got = _call_linear(mse, "mse", w, X, y, "the MSE is np.mean(r**2), a single number")
     check_scalar(got, expected, "mse(w, X, y)", mistakes=mistakes, context=_context(w, X, y))
@@ -122,6 +129,14 @@ def check_mae_gradient(mae_gradient, *, n_samples=5, n_features=3, seed=0):
         Mistake(n * expected, "it is n times too large: divide by n (the loss is a mean)"),
         Mistake(X.T @ r / n, "you used the residual r itself; the derivative of |r| is sign(r)"),
         Mistake(2 * X.T @ r / n, "this is the MSE gradient; the derivative of |r| is sign(r)"),
+        Mistake(2 * expected, "it is twice too large: the derivative of |r| is sign(r), with no "
+                "factor 2 (that factor belongs to the MSE)"),
+        Mistake(X.T @ np.abs(r) / n, "you used |r|; the derivative of |r| is sign(r): "
+                "X.T @ np.sign(r) / n"),
+        Mistake(np.sign(np.mean(r)) * X.mean(axis=0), "you took the sign of the mean residual; "
+                "take the sign of each residual: X.T @ np.sign(r) / n"),
+        Mistake(np.mean(np.sign(r)) * X.mean(axis=0), "you averaged the signs and the rows of X "
+                "separately; the mean of the products is X.T @ np.sign(r) / n"),
         Mistake(np.sign(X.T @ r) / n, "take the sign of each residual before multiplying by "
                 "X.T, not the sign of the result"),
         Mistake(X.T * np.sign(r) / n, "you multiplied element by element (X.T * sign(r)), "
@@ -156,8 +171,30 @@ def check_central_difference(central_difference, *, n=3, h=1e-3, seed=0):
                 "central difference (f(x + h e_i) - f(x - h e_i)) / (2h)"),
         Mistake(2 * expected, "it is twice too large: the two points are 2h apart, divide by 2h"),
         Mistake(expected / 2, "it is half the right value: divide by 2h, not 4h"),
+        Mistake(np.full(n, (f(x + h) - f(x - h)) / (2 * h)), "every entry is the same: you "
+                "shifted all the coordinates at once (x + h); shift one at a time, x + h * e_i "
+                "with e_i the i-th unit vector (np.eye(len(x))[i])"),
     ]
     got = _call(central_difference, "central_difference", f, x, h)
+    exact = 3 * x**2 + np.eye(n)[0] * x[-1] + np.eye(n)[-1] * x[0]
+    try:
+        got_arr = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        got_arr = None
+    if got_arr is not None and got_arr.ndim == 0:
+        raise AssertionError(
+            f"central_difference(f, x, h) returned a single number; return one partial "
+            f"derivative per coordinate, an array of shape x.shape = {x.shape}: shift one "
+            "coordinate at a time, x + h * e_i with e_i the i-th unit vector."
+        )
+    if (got_arr is not None and got_arr.shape == expected.shape
+            and not np.allclose(got_arr, expected, rtol=1e-8, atol=1e-9)
+            and np.allclose(got_arr, exact, rtol=1e-5)):
+        raise AssertionError(
+            f"central_difference(f, x, h) is close to the true gradient but is not the central "
+            f"difference with the h it was given (h={h}): use the argument h, not a fixed step "
+            "of your own (the default h=1e-6 only applies when the caller passes no h)."
+        )
     # The exact gradient differs from the central difference by O(h^2) = 1e-6 here,
     # the forward difference by O(h) = 1e-3: rtol=1e-8 separates them.
     check_array(got, expected, "central_difference(f, x, h)", mistakes=mistakes, rtol=1e-8,

@@ -61,6 +61,20 @@ def _make_step_inputs(n_params, seed):
     return params, grad, buf
 
 
+def _call_step(step_fn, name, *args):
+    """:func:`_call`, turning NumPy's "truth value ... is ambiguous" into advice on ``is None``."""
+    try:
+        return _call(step_fn, name, *args)
+    except ValueError as err:
+        if "truth value" not in str(err):
+            raise
+        raise AssertionError(
+            f"{name} raised ValueError: {err} (on a step where buf is an array). `if not buf:` "
+            "and `if buf == None:` ask NumPy for the truth value of a whole array; test the "
+            "first step with `if buf is None:`."
+        ) from err
+
+
 def _check_step(step_fn, name, *, n_params, lr, momentum, seed, nesterov):
     params, grad, buf = _make_step_inputs(n_params, seed)
     what = f"{name}(params, grad, buf, lr, momentum)"
@@ -69,7 +83,7 @@ def _check_step(step_fn, name, *, n_params, lr, momentum, seed, nesterov):
 
     # -- the first step: buf is None, the buffer starts as the gradient --------------------
     exp_p, exp_b = _reference_step(params, grad, None, lr, mu, nesterov)
-    got = _unpack_pair(_call(step_fn, name, params, grad, None, lr, mu), what, pair)
+    got = _unpack_pair(_call_step(step_fn, name, params, grad, None, lr, mu), what, pair)
     _check_order(got, (exp_p, exp_b), what, pair)
     first = "on the first step (buf is None)"
     ctx = f"first step, buf=None, params.shape={params.shape}, lr={lr}, momentum={mu}"
@@ -95,7 +109,13 @@ def _check_step(step_fn, name, *, n_params, lr, momentum, seed, nesterov):
                 "gradients, and the step subtracts lr * b"),
         Mistake(lr * grad, "the buffer holds lr * g: keep lr out of the buffer; it "
                 "accumulates raw gradients and lr multiplies it at the step"),
+        Mistake(mu * grad, f"{first} the buffer starts as the gradient itself, b = g, not "
+                "momentum * g (there is no old buffer to multiply by momentum)"),
     ]
+    if not nesterov:
+        first_params_mistakes.append(Mistake(
+            params - lr * mu * grad, f"{first} the buffer starts as the gradient itself, "
+            "b = g, not momentum * g (there is no old buffer to multiply by momentum)"))
     if nesterov:
         first_params_mistakes = [
             Mistake(params - lr * grad, f"{first} b = g, and Nesterov steps along g + momentum "
@@ -116,7 +136,7 @@ def _check_step(step_fn, name, *, n_params, lr, momentum, seed, nesterov):
 
     # -- a later step: buf holds the previous buffer ----------------------------------------
     exp_p, exp_b = _reference_step(params, grad, buf, lr, mu, nesterov)
-    got = _unpack_pair(_call(step_fn, name, params, grad, buf, lr, mu), what, pair)
+    got = _unpack_pair(_call_step(step_fn, name, params, grad, buf, lr, mu), what, pair)
     _check_order(got, (exp_p, exp_b), what, pair)
     ctx = f"a later step, params.shape={params.shape}, lr={lr}, momentum={mu}"
     b_new = mu * buf + grad
@@ -347,6 +367,15 @@ def check_heavy_ball_rate(heavy_ball_rate, *, cases=None, seed=None):
             "√momentum is the modulus of complex roots only; when (1 + momentum - lr·λ)² > "
             "4·momentum the roots are real and the larger one exceeds √momentum. Compute the "
             "roots (np.roots, or the eigenvalues of the 2×2 matrix)": np.sqrt(mu),
+            "you kept only the root (a + √(a² - 4·momentum)) / 2, with a = 1 + momentum - lr·λ;"
+            " when a < 0 the roots are real and the other one, (a - √(a² - 4·momentum)) / 2, "
+            "is the larger in modulus: take the max of |z| over both roots":
+                _one_root(lr, mu, lam, +1).max(),
+            "you kept only the root (a - √(a² - 4·momentum)) / 2, with a = 1 + momentum - lr·λ;"
+            " when a > 0 and the roots are real, (a + √(a² - 4·momentum)) / 2 is the larger "
+            "in modulus: take the max of |z| over both roots": _one_root(lr, mu, lam, -1).max(),
+            "take the modulus of the roots, np.abs(z), not their real part: complex roots "
+            "z = x ± iy have |z| = √(x² + y²)": _real_part(lr, mu, lam),
         }
         rows.append((ctx, per_direction.max(), mistakes, got))
     # A mistake explains the answer if it matches it in every case (one case alone may not
@@ -356,7 +385,32 @@ def check_heavy_ball_rate(heavy_ball_rate, *, cases=None, seed=None):
                 _matches(got, expected) for _, expected, _, got in rows):
             raise AssertionError(f"{what} is wrong: {message}.")
     for ctx, expected, _, got in rows:
+        try:
+            is_nan = got is not None and np.size(got) == 1 and bool(np.isnan(np.asarray(
+                got, dtype=float).reshape(())))
+        except (TypeError, ValueError):
+            is_nan = False
+        if is_nan:
+            raise AssertionError(
+                f"{what} returned nan ({ctx}); expected {expected:.4g}. Here "
+                "(1 + momentum - lr·λ)² < 4·momentum for some λ, so the roots are complex, "
+                "and np.sqrt of the negative discriminant gives nan. Use np.roots([1, -a, "
+                "momentum]) or np.linalg.eigvals of the 2×2 matrix (or np.sqrt(d + 0j), "
+                "cmath.sqrt), then np.abs of the roots."
+            )
         check_scalar(got, expected, what, context=ctx)
+
+
+def _one_root(lr, momentum, eigenvalues, sign):
+    """|(a ± √(a² − 4β)) / 2| for each λ: one root of z² − a z + β only."""
+    a = 1 + momentum - lr * np.atleast_1d(np.asarray(eigenvalues, dtype=float))
+    return np.abs((a + sign * np.sqrt((a * a - 4 * momentum).astype(complex))) / 2)
+
+
+def _real_part(lr, momentum, eigenvalues):
+    """The largest real part of the roots, worst over λ."""
+    return max(np.roots([1.0, -(1 + momentum - lr * lam), momentum]).real.max()
+               for lam in np.atleast_1d(np.asarray(eigenvalues, dtype=float)))
 
 
 def _matches(got, value):
@@ -412,8 +466,19 @@ def check_acceleration(momentum_step, optimal_momentum, heavy_ball_rate, *, kapp
             f"(√κ - 1)/(√κ + 1) = {(sk - 1) / (sk + 1):.4f} for κ = {kappa:g}. Do "
             "optimal_momentum and heavy_ball_rate pass their tests?"
         )
-    hb_steps, dist = _steps_to(lambda x, g, buf: momentum_step(x, g, buf, lr, momentum),
-                               grad_fn, x0, x_star, eps, max_steps=100 * int(kappa))
+    def hb_step(x, g, buf):
+        try:
+            return momentum_step(x, g, buf, lr, momentum)
+        except ValueError as err:
+            if "truth value" not in str(err):
+                raise
+            raise AssertionError(
+                f"momentum_step raised ValueError: {err}. `if not buf:` and `if buf == None:` "
+                "ask NumPy for the truth value of a whole array; test the first step with "
+                "`if buf is None:`. Does momentum_step pass its test?"
+            ) from err
+
+    hb_steps, dist = _steps_to(hb_step, grad_fn, x0, x_star, eps, max_steps=100 * int(kappa))
     opt = gd(lr=2.0 / (L + mu))
 
     def gd_step(x, g, state):

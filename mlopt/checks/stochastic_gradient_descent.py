@@ -72,7 +72,16 @@ def check_minibatch_gradient(minibatch_gradient, *, n_samples=30, n_features=3, 
         Mistake(squared_error(w, X[:b], y[:b])[1], "you used the first len(idx) rows; select "
                 "the rows listed in idx: X[idx] and y[idx]"),
     ]
-    got = _call(minibatch_gradient, "minibatch_gradient", w, X, y, idx)
+    try:
+        got = _call(minibatch_gradient, "minibatch_gradient", w, X, y, idx)
+    except (ValueError, IndexError) as err:
+        raise AssertionError(
+            f"minibatch_gradient(w, X, y, idx) raised {type(err).__name__}: {err} (inputs: "
+            f"X.shape={X.shape}, y.shape={y.shape}, idx.shape={idx.shape}). Select the batch "
+            f"from both arrays, Xb = X[idx] (shape ({b}, {n_features})) and yb = y[idx] (shape "
+            f"({b},)): the residual Xb @ w - yb has one entry per sample of the batch, and the "
+            "gradient is (2 / len(idx)) * Xb.T @ (Xb @ w - yb), shape (n_features,)."
+        ) from err
     check_array(got, expected, "minibatch_gradient(w, X, y, idx)", mistakes=mistakes,
                 context=f"X.shape={X.shape}, len(idx)={b}")
 
@@ -96,10 +105,15 @@ def _as_batches(got, what):
         if batch.ndim != 1:
             raise AssertionError(f"{what}: each batch should be a 1-D array of indices, got one "
                                  f"of shape {batch.shape}.")
-        if batch.size and not (np.issubdtype(batch.dtype, np.integer)
-                               or np.all(batch == np.round(batch))):
-            raise AssertionError(f"{what}: the batches must hold integer indices (to select "
-                                 f"rows with X[idx]), got {batch[:5]}.")
+        if batch.size and not np.issubdtype(batch.dtype, np.integer):
+            whole = np.issubdtype(batch.dtype, np.number) and np.all(batch == np.round(batch))
+            raise AssertionError(
+                f"{what}: the batches must hold integer indices (to select rows with X[idx]), "
+                f"got {batch[:5]} of dtype {batch.dtype}"
+                + (": whole numbers stored as floats still make X[idx] fail. Shuffle "
+                   "integers, rng.permutation(n), or convert with .astype(int)." if whole
+                   else ".")
+            )
     return [batch.astype(int) for batch in batches]
 
 
@@ -327,8 +341,20 @@ def check_sgd_converges(sgd, minibatch_gradient, *, n_samples=500, n_features=4,
     runs = {}
     for name, schedule in [("inverse_time(0.1, decay=0.01)", inverse_time(0.1, decay=0.01)),
                            ("constant 0.1", lambda t: 0.1)]:
-        w = sgd(grad_fn, np.zeros(n_features), n_samples, batch_size, epochs, schedule,
-                np.random.default_rng(seed))
+        try:
+            w = sgd(grad_fn, np.zeros(n_features), n_samples, batch_size, epochs, schedule,
+                    np.random.default_rng(seed))
+        except TypeError as err:
+            probe = grad_fn(np.zeros(n_features), np.arange(batch_size))
+            if isinstance(probe, np.ndarray):
+                raise
+            kind = type(probe).__name__
+            raise AssertionError(
+                f"sgd raised TypeError: {err}. minibatch_gradient returns a {kind}, not a "
+                "NumPy array: its values can be right, but a step such as w - schedule(t) * g "
+                f"needs an array (a float times a {kind} fails). Return the array itself, e.g. "
+                "(2 / len(idx)) * Xb.T @ (Xb @ w - yb), without converting it."
+            ) from err
         w = np.asarray(w, dtype=float)
         if w.shape != w_ls.shape or not np.all(np.isfinite(w)):
             raise AssertionError(f"sgd with {name} returned {w}; expected finite parameters of "
