@@ -363,3 +363,180 @@ def test_stub_is_rejected():
     for check, _ in CHECKS:
         with pytest.raises(NotImplementedError):
             check(stub)
+
+
+# --- found by trying learner answers: more valid ways and more mistakes ------------------------
+
+def rmsprop_lists(params, grad, v, lr, alpha, eps):
+    v = alpha * v + (1 - alpha) * np.power(grad, 2)
+    return (params - lr * grad * np.reciprocal(np.sqrt(v) + eps)).tolist(), v.tolist()
+
+
+def adam_paper_eps_hat(params, grad, m, v, t, lr, beta1, beta2, eps):
+    """Kingma and Ba's 'efficient' arrangement, with eps rescaled: the same numbers."""
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    lr_t = lr * np.sqrt(1 - beta2**t) / (1 - beta1**t)
+    return params - lr_t * m / (np.sqrt(v) + eps * np.sqrt(1 - beta2**t)), m, v
+
+
+def adam_math_loop(params, grad, m, v, t, lr, beta1, beta2, eps):
+    out = [[], [], []]
+    for p, g, mi, vi in zip(params, grad, m, v):
+        mi, vi = beta1 * mi + (1 - beta1) * g, beta2 * vi + (1 - beta2) * g * g
+        out[0].append(p - lr * (mi / (1 - beta1**t)) / ((vi / (1 - beta2**t)) ** 0.5 + eps))
+        out[1].append(mi)
+        out[2].append(vi)
+    return tuple(np.array(o) for o in out)
+
+
+def adamw_decay_from_old_params(params, grad, m, v, t, lr, beta1, beta2, eps, wd):
+    new, m, v = _adam(params, grad, m, v, t, lr, beta1, beta2, eps)
+    return new - lr * wd * params, m, v
+
+
+def run_adam_scalar_state(grad_fn, x0, n_steps, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    x, m, v, path = x0, 0.0, 0.0, [x0]  # scalar zeros broadcast on the first step
+    for t in range(1, n_steps + 1):
+        x, m, v = _adam(x, grad_fn(x), m, v, t, lr, beta1, beta2, eps)
+        path.append(x)
+    return np.vstack(path).tolist()
+
+
+@pytest.mark.parametrize(
+    ("check", "fn"),
+    [pytest.param(checks.check_rmsprop_step, rmsprop_lists, id="rmsprop_lists"),
+     pytest.param(checks.check_adam_step, adam_paper_eps_hat, id="adam_paper_eps_hat"),
+     pytest.param(checks.check_adam_step, adam_math_loop, id="adam_math_loop"),
+     pytest.param(checks.check_adamw_step, adamw_decay_from_old_params, id="adamw_old_params"),
+     pytest.param(checks.check_run_adam, run_adam_scalar_state, id="run_adam_scalar_state")],
+)
+@pytest.mark.parametrize("kwargs", [{}, dict(seed=3), dict(eps=1e-8, seed=4)])
+def test_more_valid_answers_pass(check, fn, kwargs):
+    if check is checks.check_run_adam and "eps" in kwargs:
+        kwargs = dict(seed=4)
+    check(fn, **kwargs)
+
+
+def rms_swapped_outputs(params, grad, v, lr, alpha, eps):
+    new_p, new_v = rms()(params, grad, v, lr, alpha, eps)
+    return new_v, new_p
+
+
+def adam_outputs(order):
+    def fn(*args):
+        out = _adam(*args)
+        return tuple(out[i] for i in order)
+    return fn
+
+
+def adam_parens(params, grad, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    with np.errstate(invalid="ignore"):
+        return params - lr * (m / 1 - beta1**t) / (np.sqrt(v / 1 - beta2**t) + eps), m, v
+
+
+def adam_times_t(params, grad, m, v, t, lr, beta1, beta2, eps):
+    return adam_variant(c1=lambda b, t: 1 - b * t, c2=lambda b, t: 1 - b * t)(
+        params, grad, m, v, t, lr, beta1, beta2, eps)
+
+
+def adam_eps_no_parens(params, grad, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    return params - lr * (m / (1 - beta1**t)) / np.sqrt(v / (1 - beta2**t)) + eps, m, v
+
+
+def adam_v_of_m(params, grad, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * m**2
+    return params - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps), m, v
+
+
+def adam_raw_grad_step(params, grad, m, v, t, lr, beta1, beta2, eps):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    return params - lr * grad / (np.sqrt(v / (1 - beta2**t)) + eps), m, v
+
+
+def adamw_scalar_decay(params, grad, m, v, t, lr, beta1, beta2, eps, wd):
+    return _adam(params - lr * wd, grad, m, v, t, lr, beta1, beta2, eps)
+
+
+def adamw_decay_in_fraction(params, grad, m, v, t, lr, beta1, beta2, eps, wd):
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad**2
+    m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+    return params - lr * (m_hat + wd * params) / (np.sqrt(v_hat) + eps), m, v
+
+
+def adamw_twice(params, grad, m, v, t, lr, beta1, beta2, eps, wd):
+    new, m, v = _adam(params * (1 - lr * wd), grad, m, v, t, lr, beta1, beta2, eps)
+    return new - lr * wd * params, m, v
+
+
+def adamw_decay_only(params, grad, m, v, t, lr, beta1, beta2, eps, wd):
+    _, m, v = _adam(params, grad, m, v, t, lr, beta1, beta2, eps)
+    return params * (1 - lr * wd), m, v
+
+
+def adamw_swapped_outputs(params, grad, m, v, t, lr, beta1, beta2, eps, wd):
+    new, m, v = _adam(params * (1 - lr * wd), grad, m, v, t, lr, beta1, beta2, eps)
+    return new, v, m
+
+
+def run_loop(*, at_x0=False, extra=0, append_first=False, keep_v=True, hyper=None):
+    def fn(grad_fn, x0, n_steps, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+        b1, b2, e = hyper or (beta1, beta2, eps)
+        x, m, v, path = x0, np.zeros_like(x0), np.zeros_like(x0), [x0]
+        for t in range(1, n_steps + 1 + extra):
+            if append_first:
+                path.append(x)
+            x, m, new_v = _adam(x, grad_fn(x0 if at_x0 else x), m, v, t, lr, b1, b2, e)
+            v = new_v if keep_v else v
+            if not append_first:
+                path.append(x)
+        return np.array(path)
+    return fn
+
+
+MORE_MISTAKES = [
+    (checks.check_rmsprop_step, rms_swapped_outputs, "wrong order (v, params)"),
+    (checks.check_rmsprop_step, rms(step=lambda g, v, lr, eps: lr * g / np.sqrt(v) - eps),
+     "eps is added to (or subtracted from) the result"),
+    (checks.check_adam_step, adam_outputs((1, 2, 0)), "wrong order (m, v, params)"),
+    (checks.check_adam_step, adam_outputs((0, 2, 1)), "wrong order (params, v, m)"),
+    (checks.check_adam_step, adam_parens, "missing parentheses"),
+    (checks.check_adam_step, adam_times_t, "Raise the betas to the power t"),
+    (checks.check_adam_step, adam_eps_no_parens, "eps is added to (or subtracted from)"),
+    (checks.check_adam_step, adam_v_of_m, "not the square of m"),
+    (checks.check_adam_step, adam_raw_grad_step, "the step uses the raw gradient"),
+    (checks.check_adam_step, adam_variant(c2=lambda b, t: 1 - 0.9**t), "corrected with beta1"),
+    (checks.check_adamw_step, adamw_scalar_decay, "proportional to the parameters"),
+    (checks.check_adamw_step, adamw_decay_in_fraction, "outside Adam's fraction"),
+    (checks.check_adamw_step, adamw_twice, "the decay is applied twice"),
+    (checks.check_adamw_step, adamw_decay_only, "the Adam step is missing"),
+    (checks.check_adamw_step, adamw_swapped_outputs, "wrong order (params, v, m)"),
+    (checks.check_run_adam, run_loop(extra=1), "one step too many"),
+    (checks.check_run_adam, run_loop(append_first=True), "append x after updating it"),
+    (checks.check_run_adam, run_loop(at_x0=True), "the gradient is always taken at x0"),
+    (checks.check_run_adam, run_loop(keep_v=False), "v starts from zero at every step"),
+    (checks.check_run_adam, run_loop(hyper=(0.9, 0.999, 1e-8)),
+     "ignores the arguments beta1, beta2 and eps"),
+]
+
+
+@pytest.mark.parametrize(("check", "fn", "message"), MORE_MISTAKES)
+def test_more_mistakes_are_named(check, fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(fn)
+
+
+def test_nan_at_the_first_step_is_told_apart():
+    """t - 1 and missing parentheses both give NaN at t = 1; the later step tells which."""
+    with pytest.raises(AssertionError, match=re.escape("(not t - 1)")):
+        checks.check_adam_step(adam_t_from_zero)
+    with pytest.raises(AssertionError, match="missing parentheses") as info:
+        checks.check_adam_step(adam_parens)
+    assert "t - 1" not in str(info.value)

@@ -300,3 +300,201 @@ def test_stub_is_rejected():
                   checks.check_early_stopping, checks.check_train_with_early_stopping):
         with pytest.raises(NotImplementedError):
             check(stub)
+
+
+# --- found by trying learner answers: more valid ways and more mistakes ------------------------
+
+def cosine_amplitude_form(t, lr, total_steps, warmup_steps=0, min_lr=0.0):
+    if warmup_steps > 0 and t < warmup_steps:
+        return float(lr * min(1.0, (t + 1) / warmup_steps))
+    p = min(max((t - warmup_steps) / (total_steps - warmup_steps), 0.0), 1.0)
+    return np.array(lr - (lr - min_lr) * (1 - np.cos(np.pi * p)) / 2)  # a 0-d array
+
+
+def step_exp_log(t, lr, step_size, gamma=0.1):
+    return lr * math.exp((t // step_size) * math.log(gamma))
+
+
+def early_accumulate(train_losses, val_losses, patience):
+    v = np.asarray(val_losses, dtype=float)
+    improved = np.r_[True, v[1:] < np.minimum.accumulate(v)[:-1]]
+    best = 0
+    for epoch in range(len(v)):
+        if improved[epoch]:
+            best = epoch
+        elif epoch - best >= patience:
+            return np.int64(epoch), np.int64(best)
+    return None, np.int64(best)
+
+
+def train_manual(X, y, X_val, y_val, lr, batch_size, max_epochs, patience, warmup_steps, seed):
+    """Own schedule, hand-written gradient, only the best copy kept, stop on the counter."""
+    T = max_epochs * math.ceil(len(y) / batch_size)
+
+    def rate(t):
+        if t < warmup_steps:
+            return lr * (t + 1) / warmup_steps
+        x = min(t - warmup_steps, T - warmup_steps) / (T - warmup_steps)
+        return 0.5 * lr * (1 + math.cos(math.pi * x))
+
+    rng, w, t = np.random.default_rng(seed), np.zeros(X.shape[1]), 0
+    vals, best_w, best_epoch = [squared_error(w, X_val, y_val)[0]], w.copy(), 0
+    for epoch in range(1, max_epochs + 1):
+        for X_b, y_b in minibatches(X, y, batch_size, rng):
+            w = w - rate(t) * 2 / len(y_b) * X_b.T @ (X_b @ w - y_b)
+            t += 1
+        vals.append(squared_error(w, X_val, y_val)[0])
+        if vals[-1] < min(vals[:-1]):
+            best_w, best_epoch = w.copy(), epoch
+        if epoch - best_epoch >= patience:
+            break
+    return best_w, int(best_epoch)
+
+
+@pytest.mark.parametrize(
+    ("check", "fn", "kwargs"),
+    [(checks.check_cosine_lr, cosine_amplitude_form, {}),
+     (checks.check_cosine_lr, cosine_amplitude_form, dict(lr=0.1, total_steps=10,
+                                                          warmup_steps=0)),
+     (checks.check_step_decay_lr, step_exp_log, {}),
+     (checks.check_early_stopping, early_accumulate, {}),
+     (checks.check_early_stopping, early_accumulate, dict(patience=1, seed=1)),
+     (checks.check_early_stopping, early_accumulate, dict(patience=5, seed=3)),
+     (checks.check_train_with_early_stopping, train_manual, {}),
+     (checks.check_train_with_early_stopping, train_manual, dict(n_train=37, n_features=20,
+                                                                 patience=10, seed=8))],
+    ids=lambda v: getattr(v, "__name__", None),
+)
+def test_more_valid_answers_pass(check, fn, kwargs):
+    check(fn, **kwargs)
+
+
+def cos_piece(*, warm=None, progress=None, after=None):
+    """The right cosine schedule with one piece replaced."""
+    def f(t, lr, T, W=0, min_lr=0.0):
+        if t < W:
+            return warm(t, lr, W, min_lr) if warm else lr * (t + 1) / W
+        if t > T:
+            return min_lr if after is None else after
+        x = progress(t, T, W) if progress else (t - W) / (T - W)
+        return min_lr + 0.5 * (lr - min_lr) * (1 + math.cos(math.pi * x))
+    return f
+
+
+def cos_warmup_le(t, lr, T, W=0, min_lr=0.0):
+    if W and t <= W:
+        return lr * (t + 1) / W
+    return cos_piece()(t, lr, T, W, min_lr)
+
+
+def cos_amplitude_lr(t, lr, T, W=0, min_lr=0.0):
+    if t < W:
+        return lr * (t + 1) / W
+    x = min((t - W) / (T - W), 1.0)
+    return min_lr + 0.5 * lr * (1 + math.cos(math.pi * x))
+
+
+def es_best_value(train_losses, val_losses, patience):
+    stop, best = checks.reference_early_stopping(val_losses, patience)
+    return stop, val_losses[best]
+
+
+def es_from_infinity(train_losses, val_losses, patience):
+    return checks.reference_early_stopping([math.inf] + list(val_losses[1:]), patience)
+
+
+def es_previous_epoch(train_losses, val_losses, patience):
+    return checks._previous_epoch_rule(val_losses, patience)
+
+
+def es_last_tie(train_losses, val_losses, patience):
+    best, best_epoch, wait = val_losses[0], 0, 0
+    for epoch in range(1, len(val_losses)):
+        if val_losses[epoch] <= best:
+            if val_losses[epoch] < best:
+                wait = -1
+            best, best_epoch = val_losses[epoch], epoch
+        wait += 1
+        if wait >= patience:
+            return epoch, best_epoch
+    return None, best_epoch
+
+
+def es_minus_one(train_losses, val_losses, patience):
+    stop, best = checks.reference_early_stopping(val_losses, patience)
+    return (-1 if stop is None else stop), best
+
+
+def es_flag(train_losses, val_losses, patience):
+    stop, best = checks.reference_early_stopping(val_losses, patience)
+    return stop is not None, best
+
+
+def train_best_plus_one_fix(*args):
+    w, best = train_variant()(*args)
+    return w, best - 1
+
+
+def train_whole_run(X, y, X_val, y_val, lr, batch_size, max_epochs, patience, warmup_steps,
+                    seed):
+    return train_variant(no_stop=True)(X, y, X_val, y_val, lr, batch_size, max_epochs,
+                                       patience, warmup_steps, seed)
+
+
+MORE_MISTAKES = [
+    (checks.check_cosine_lr, cos_warmup_le, "the warmup lasts one step too long"),
+    (checks.check_cosine_lr, cos_piece(warm=lambda t, lr, W, m: lr * ((t + 1) // W)),
+     "integer division"),
+    (checks.check_cosine_lr, cos_piece(warm=lambda t, lr, W, m: lr * t / (W - 1)),
+     "step 0 is wasted"),
+    (checks.check_cosine_lr, cos_piece(warm=lambda t, lr, W, m: m + (lr - m) * (t + 1) / W),
+     "rises from 0, not from min_lr"),
+    (checks.check_cosine_lr, cos_piece(progress=lambda t, T, W: (t - W) / T),
+     "not (t - warmup_steps) / total_steps"),
+    (checks.check_cosine_lr, cos_piece(progress=lambda t, T, W: (t - W) // (T - W)),
+     "is an integer division"),
+    (checks.check_cosine_lr, cos_piece(progress=lambda t, T, W: (t - W + 1) / (T - W)),
+     "not t - warmup_steps + 1"),
+    (checks.check_cosine_lr, cos_piece(after=0.0), "not 0"),
+    (checks.check_cosine_lr, cos_amplitude_lr, "its amplitude is lr - min_lr"),
+    (checks.check_cosine_lr, cos_piece(progress=lambda t, T, W: (t - W) / T - W),
+     "the first at t = 3 (cosine part"),
+    (checks.check_step_decay_lr, lambda t, lr, k, g=0.1: lr * (1 - g) ** (t // k),
+     "not the fraction removed"),
+    (checks.check_step_decay_lr, lambda t, lr, k, g=0.1: lr * g ** math.ceil(t / k),
+     "round down"),
+    (checks.check_step_decay_lr, lambda t, lr, k, g=0.1: lr * g ** ((t - 1) // k),
+     "not (t - 1) // step_size"),
+    (checks.check_step_decay_lr, lambda t, lr, k, g=0.1: lr * g ** (t % k),
+     "the number of periods done"),
+    (checks.check_step_decay_lr, lambda t, lr, k, g=0.1: lr * 0.1 ** (t // k),
+     "the argument gamma is ignored"),
+    (checks.check_step_decay_lr, lambda t, lr, k, g=0.1: lr * g ** (t // (k + 1)),
+     "the first at t = 3"),
+    (checks.check_early_stopping, es_best_value, "which looks like a loss"),
+    (checks.check_early_stopping, es_from_infinity, "epoch 0, the loss before training"),
+    (checks.check_early_stopping, es_previous_epoch, "not than the previous epoch's"),
+    (checks.check_early_stopping, es_last_tie, "the first epoch with the lowest loss"),
+    (checks.check_early_stopping, es_minus_one, "must be None, not -1"),
+    (checks.check_early_stopping, es_flag, "not whether it stops"),
+    (checks.check_train_with_early_stopping, train_variant(floor=True), "math.ceil"),
+    (checks.check_train_with_early_stopping, train_variant(t0=1), "the first update uses t = 0"),
+    (checks.check_train_with_early_stopping, train_variant(no_warmup=True),
+     "pass warmup_steps to cosine_lr"),
+    (checks.check_train_with_early_stopping, train_variant(t_per_epoch=True),
+     "t counts updates, not epochs"),
+    (checks.check_train_with_early_stopping, train_variant(full_batch=True),
+     "not on the whole training set"),
+    (checks.check_train_with_early_stopping, train_variant(monitor_train=True),
+     "you gave it the training loss"),
+    (checks.check_train_with_early_stopping, train_whole_run, "kept the best epoch of the whole"),
+    (checks.check_train_with_early_stopping, train_best_plus_one_fix,
+     "record its validation loss before the loop"),
+    (checks.check_train_with_early_stopping, train_wrong_best_epoch, "do not add 1"),
+]
+
+
+@pytest.mark.parametrize(("check", "fn", "message"), MORE_MISTAKES)
+def test_more_mistakes_are_named(check, fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(fn)

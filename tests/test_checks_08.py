@@ -390,3 +390,105 @@ def test_stub_is_rejected():
     for check, _ in CHECKS:
         with pytest.raises(NotImplementedError):
             check(stub)
+
+
+# --- found by trying learner answers: more valid ways and more mistakes ------------------------
+
+def ridge_raw_rhs_mean_residual(X, y, alpha):
+    """Xcᵀy equals Xcᵀyc (the columns of Xc sum to 0); b as the mean residual; b of shape (1,)."""
+    Xc = X - X.mean(axis=0, keepdims=True)
+    w = np.linalg.solve(Xc.T @ Xc + alpha * np.identity(X.shape[1]), Xc.T @ y)
+    return [w, np.array([np.mean(y - X @ w)])]
+
+
+def st_max_plus_min(z, t):
+    return np.maximum(z - t, 0) + np.minimum(z + t, 0)
+
+
+def st_copysign(z, t):
+    return np.copysign(np.fmax(np.abs(z) - t, 0), z)
+
+
+def ista_gram(w, X, y, alpha, lr):
+    n = X.shape[0]
+    u = w - lr * (X.T @ X @ w - X.T @ y) / n
+    return np.maximum(u - lr * alpha, 0) + np.minimum(u + lr * alpha, 0)
+
+
+def cd_delete_column(w, j, X, y, alpha):
+    r = y - np.delete(X, j, axis=1) @ np.delete(w, j)
+    x = X[:, j]
+    return np.where(np.arange(len(w)) == j, st(x @ r, len(y) * alpha) / (x @ x), w)
+
+
+@pytest.mark.parametrize(
+    ("check", "fn"),
+    [(checks.check_ridge_fit, ridge_raw_rhs_mean_residual),
+     (checks.check_soft_threshold, st_max_plus_min), (checks.check_soft_threshold, st_copysign),
+     (checks.check_ista_step, ista_gram), (checks.check_cd_update, cd_delete_column)],
+    ids=lambda v: getattr(v, "__name__", None),
+)
+@pytest.mark.parametrize("seed", [0, 3])
+def test_more_valid_answers_pass(check, fn, seed):
+    check(fn, seed=seed)
+
+
+def ridge_with(center=lambda X: X - X.mean(axis=0), penalty=lambda a: a,
+               intercept=lambda X, y, w: y.mean() - X.mean(axis=0) @ w):
+    def fn(X, y, alpha):
+        Xc = center(X)
+        w = np.linalg.solve(Xc.T @ Xc + penalty(alpha) * np.eye(X.shape[1]),
+                            Xc.T @ (y - y.mean()))
+        return w, intercept(X, y, w)
+    return fn
+
+
+def st_python_max(z, t):
+    return np.sign(z) * max(np.abs(z) - t, 0)
+
+
+MORE_MISTAKES = [
+    (checks.check_ridge_fit, ridge_with(center=lambda X: X - X.mean(axis=1, keepdims=True)),
+     "the mean of each row (axis=1)"),
+    (checks.check_ridge_fit, ridge_with(center=lambda X: (X - X.mean(0)) / X.std(0)),
+     "the features were standardized"),
+    (checks.check_ridge_fit, ridge_with(intercept=lambda X, y, w: y.mean() - X.mean() * w.sum()),
+     "X.mean() without an axis"),
+    (checks.check_soft_threshold, lambda z, t: np.sign(z) * np.max(np.abs(z) - t, 0),
+     "np.maximum(np.abs(z) - t, 0)"),
+    (checks.check_soft_threshold, st_python_max, "Python's `max`"),
+    (checks.check_soft_threshold, lambda z, t: np.where(np.abs(z) > t, z - t * np.sign(z), z),
+     "were left unchanged"),
+    (checks.check_soft_threshold, lambda z, t: np.sign(z) * np.abs(z - t),
+     "np.abs(z - t) is not np.abs(z) - t"),
+    (checks.check_ista_step, lambda w, X, y, a, lr: st(w - lr * X.T @ (X @ w - y) / X.shape[1],
+                                                      lr * a), "X.shape[1]"),
+    (checks.check_ista_step, lambda w, X, y, a, lr: st(w - lr * grad(w, X, y), a / lr),
+     "thresholded at alpha / lr"),
+    (checks.check_cd_update, lambda w, j, X, y, a: checks._cd_variant(w, j, X, y, a, norm=True),
+     "not its square"),
+    (checks.check_cd_update,
+     lambda w, j, X, y, a: checks._cd_variant(w, j, X, y, a, sign_back=-1.0),
+     "subtracted it a second time"),
+    (checks.check_cd_update,
+     lambda w, j, X, y, a: checks._cd_variant(w, j, X, y, a, n_as=X.shape[1]),
+     "not X.shape[1]"),
+    (checks.check_cd_update, lambda w, j, X, y, a: checks._cd_variant(w, j, X, y, a,
+                                                                       d_scale=1.0),
+     "d is missing its 1/n"),
+]
+
+
+@pytest.mark.parametrize(("check", "fn", "message"), MORE_MISTAKES)
+@pytest.mark.parametrize("seed", [0, 5])
+def test_more_mistakes_are_named(check, fn, message, seed):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(fn, seed=seed)
+
+
+def test_squared_alpha_is_named_even_where_it_equals_twice_alpha():
+    fn = ridge_with(penalty=lambda a: a**2)
+    with pytest.raises(AssertionError, match=re.escape("or you squared alpha")):
+        checks.check_ridge_fit(fn)
+    with pytest.raises(AssertionError, match=re.escape("the penalty uses alpha**2")):
+        checks.check_ridge_fit(fn, alpha=3.0)

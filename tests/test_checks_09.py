@@ -457,3 +457,104 @@ def test_stub_is_rejected():
                   checks.check_newton_step, checks.check_newton_reaches_sklearn):
         with pytest.raises(NotImplementedError):
             check(stub)
+
+
+# --- found by trying learner answers: more valid ways and more mistakes ------------------------
+
+def sigmoid_tanh(z):
+    return 0.5 * (1 + np.tanh(np.asarray(z) / 2))
+
+
+def sigmoid_masks(z):
+    z = np.asarray(z, dtype=float)
+    out, pos = np.empty_like(z), z >= 0
+    out[pos] = 1 / (1 + np.exp(-z[pos]))
+    e = np.exp(z[~pos])
+    out[~pos] = e / (1 + e)
+    return out
+
+
+def loss_two_softplus(w, X, y):
+    z = X @ w
+    value = np.array(np.sum(y * np.logaddexp(0, -z) + (1 - y) * np.logaddexp(0, z)) / len(y))
+    return value, (scipy.special.expit(z) - y) @ X / len(y)
+
+
+def lse_logaddexp_reduce(Z):
+    return np.logaddexp.reduce(Z, axis=1)
+
+
+def newton_both_unscaled_einsum(w, X, y):
+    p = scipy.special.expit(X @ w)
+    H = np.einsum("ni,n,nj->ij", X, p * (1 - p), X)      # no 1/n in H nor in g: it cancels
+    return w + np.linalg.solve(H, X.T @ (y - p))          # and both signs flipped
+
+
+@pytest.mark.parametrize(
+    ("check", "fn"),
+    [(checks.check_stable_sigmoid, sigmoid_tanh), (checks.check_stable_sigmoid, sigmoid_masks),
+     (checks.check_logistic_loss, loss_two_softplus),
+     (checks.check_logistic_loss_large_logits, loss_two_softplus),
+     (checks.check_log_sum_exp, lse_logaddexp_reduce),
+     (checks.check_newton_step, newton_both_unscaled_einsum)],
+    ids=lambda v: getattr(v, "__name__", None),
+)
+def test_more_valid_answers_pass(check, fn):
+    check(fn)
+
+
+def sigmoid_flat_list(z):
+    return [float(scipy.special.expit(v)) for v in np.ravel(z)]
+
+
+def loss_by(value_fn=None, grad_fn=None):
+    def fn(w, X, y):
+        z = X @ w
+        p = scipy.special.expit(z)
+        value = (value_fn or (lambda: np.mean(np.logaddexp(0, z) - y * z)))
+        grad = (grad_fn or (lambda: X.T @ (p - y) / len(y)))
+        return (value(z, p, y, X) if value_fn else value()), (grad(z, p, y, X) if grad_fn
+                                                              else grad())
+    return fn
+
+
+def lse_with(reduce_log):
+    def fn(Z):
+        m = Z.max(axis=1, keepdims=True)
+        return reduce_log(m[:, 0], np.exp(Z - m))
+    return fn
+
+
+def newton_sqrt_weights(w, X, y):
+    p = scipy.special.expit(X @ w)
+    H = X.T @ (np.sqrt(p * (1 - p))[:, None] * X) / len(y)
+    return w - np.linalg.solve(H, X.T @ (p - y) / len(y))
+
+
+MORE_MISTAKES = [
+    (checks.check_stable_sigmoid, sigmoid_flat_list, "the result was flattened"),
+    (checks.check_logistic_loss,
+     loss_by(value_fn=lambda z, p, y, X: np.sum(np.logaddexp(0, z) - y * z) / X.shape[1]),
+     "not X.shape[1]"),
+    (checks.check_logistic_loss, loss_by(grad_fn=lambda z, p, y, X: X.T @ (p - y) / X.shape[1]),
+     "not X.shape[1]"),
+    (checks.check_logistic_loss,
+     loss_by(value_fn=lambda z, p, y, X: np.mean(y * np.logaddexp(0, z)
+                                                 + (1 - y) * np.logaddexp(0, -z))),
+     "the labels are swapped"),
+    (checks.check_logistic_loss, loss_by(value_fn=lambda z, p, y, X: np.mean(np.logaddexp(0, -z))),
+     "the labels y are missing"),
+    (checks.check_log_sum_exp, lse_with(lambda m, e: m + np.log(np.mean(e, axis=1))),
+     "you averaged the exponentials"),
+    (checks.check_log_sum_exp, lse_with(lambda m, e: np.log(np.sum(e, axis=1)) - m),
+     "subtracted after the logarithm"),
+    (checks.check_log_sum_exp, lse_with(lambda m, e: m + np.log1p(np.sum(e, axis=1))),
+     "np.log1p(s) is log(1 + s)"),
+    (checks.check_newton_step, newton_sqrt_weights, "not their square root"),
+]
+
+
+@pytest.mark.parametrize(("check", "fn", "message"), MORE_MISTAKES)
+def test_more_mistakes_are_named(check, fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(fn)

@@ -8,6 +8,7 @@ computing what it would have returned.
 from __future__ import annotations
 
 from functools import partial
+from itertools import permutations
 
 import numpy as np
 
@@ -34,6 +35,28 @@ def _unpack(got, names, what):
             f"{kind}. The new moment estimates are part of the answer: the next step needs them."
         )
     return got
+
+
+def _check_order(got, expected, names, what):
+    """Name a right answer returned in another order (``v, params`` for ``params, v``)."""
+    try:
+        got = [np.asarray(g, dtype=float) for g in got]
+    except (TypeError, ValueError):
+        return
+    exp = [np.asarray(e, dtype=float) for e in expected]
+
+    def same(a, b):
+        return a.shape == b.shape and bool(np.allclose(a, b))
+
+    if all(same(g, e) for g, e in zip(got, exp)):
+        return
+    for order in permutations(range(len(names))):
+        if all(same(got[i], exp[j]) for i, j in enumerate(order)):
+            returned = ", ".join(names[j] for j in order)
+            raise AssertionError(
+                f"{what} returned the right values in the wrong order ({returned}): return "
+                f"`{', '.join(names)}`, in this order."
+            )
 
 
 def make_step_inputs(n_params=4, seed=0, first=False, small=True):
@@ -68,6 +91,10 @@ def _safe(fn):
 
 # ---- RMSprop ------------------------------------------------------------------------------
 
+_EPS_PARENS = ("eps is added to (or subtracted from) the result instead of the denominator: "
+               "without parentheses, a / np.sqrt(v) + eps is (a / np.sqrt(v)) + eps. "
+               "Write {fix}")
+
 def _rmsprop_param_mistakes(params, grad, v, new_v, lr, eps):
     return [
         Mistake(_safe(lambda: params - lr * grad / np.sqrt(new_v + eps)), "eps belongs "
@@ -86,6 +113,10 @@ def _rmsprop_param_mistakes(params, grad, v, new_v, lr, eps):
                 "new parameters, params - step"),
         Mistake(params - lr * grad, "the step is not scaled: divide the gradient by "
                 "np.sqrt(v) + eps"),
+        Mistake(_safe(lambda: params - lr * grad / np.sqrt(new_v) + eps), _EPS_PARENS
+                .format(fix="params - lr * grad / (np.sqrt(v) + eps)")),
+        Mistake(_safe(lambda: params - lr * grad / np.sqrt(new_v) - eps), _EPS_PARENS
+                .format(fix="params - lr * grad / (np.sqrt(v) + eps)")),
     ]
 
 
@@ -102,6 +133,7 @@ def check_rmsprop_step(rmsprop_step, *, n_params=4, lr=0.01, alpha=0.9, eps=1e-3
                    f"lr={lr}, alpha={alpha}, eps={eps}")
         got = _unpack(_call(rmsprop_step, "rmsprop_step", params, grad, v, lr, alpha, eps),
                       ("params", "v"), what)
+        _check_order(got, (exp_params, exp_v), ("params", "v"), what)
         g2 = grad**2
         v_mistakes = [
             Mistake(v + g2, "v is a sum of squared gradients, as in AdaGrad; RMSprop keeps a "
@@ -170,6 +202,8 @@ def _adam_state_mistakes(grad, m, v, t, beta1, beta2, who="Adam"):
                 "v = beta2 * v + (1 - beta2) * grad**2"),
         Mistake(_ema(beta2, v, grad**2) / (1 - beta2**t), "you returned the bias-corrected "
                 "v_hat; return the raw average v"),
+        Mistake(_ema(beta2, v, _ema(beta1, m, grad) ** 2), "v averages the squared gradient, "
+                "grad**2, not the square of m: v = beta2 * v + (1 - beta2) * grad**2"),
         Mistake(v, "v was not updated: return the new moving average"),
     ]
     return m_mistakes, v_mistakes
@@ -178,6 +212,9 @@ def _adam_state_mistakes(grad, m, v, t, beta1, beta2, who="Adam"):
 def _adam_param_mistakes(params, grad, m, v, t, lr, beta1, beta2, eps):
     def f(step_lr=lr, **changed):
         return _adam_formula(params, grad, m, v, t, step_lr, beta1, beta2, eps, **changed)
+
+    m_new, v_new = _ema(beta1, m, grad), _ema(beta2, v, grad**2)
+    m_hat, v_hat = m_new / (1 - beta1**t), v_new / (1 - beta2**t)
 
     return [
         Mistake(f(c1=1.0, c2=1.0), "the bias correction is missing: divide m by 1 - beta1**t "
@@ -210,19 +247,89 @@ def _adam_param_mistakes(params, grad, m, v, t, lr, beta1, beta2, eps):
                 "update them with this gradient first, then step"),
         Mistake(params - f(), "you returned the step; return the new parameters, "
                 "params - step"),
+        Mistake(f(c2=1 - beta1**t), "v_hat is corrected with beta1; the second moment uses "
+                "beta2: v_hat = v / (1 - beta2**t)"),
+        Mistake(f(c1=1 - beta2**t), "m_hat is corrected with beta2; the first moment uses "
+                "beta1: m_hat = m / (1 - beta1**t)"),
+        Mistake(f(c1=1 - beta1**t, c2=1 - beta1**t), "v_hat is corrected with beta1; the "
+                "second moment uses beta2: v_hat = v / (1 - beta2**t)"),
+        Mistake(_safe(lambda: params - lr * (m_new - beta1**t) / (np.sqrt(v_hat) + eps)),
+                _PARENS),
+        Mistake(_safe(lambda: params - lr * grad / (np.sqrt(v_hat) + eps)), "the step uses the "
+                "raw gradient; Adam steps along the average of the gradients: "
+                "params - lr * m_hat / (np.sqrt(v_hat) + eps)"),
+        Mistake(_safe(lambda: params - lr * m_hat / np.sqrt(v_hat) + eps),
+                _EPS_PARENS.format(fix="params - lr * m_hat / (np.sqrt(v_hat) + eps)")),
+        Mistake(_safe(lambda: params - lr * m_hat / np.sqrt(v_hat) - eps),
+                _EPS_PARENS.format(fix="params - lr * m_hat / (np.sqrt(v_hat) + eps)")),
     ]
 
 
-def _check_t_message(got_params, t, what):
-    if t == 1 and got_params is not None:
+_PARENS = ("missing parentheses: m / 1 - beta1**t is (m / 1) - beta1**t. Write "
+           "m_hat = m / (1 - beta1**t) and v_hat = v / (1 - beta2**t)")
+_T_MINUS_1 = ("the bias correction divides by 1 - beta1**t and 1 - beta2**t, which are 0 if "
+              "the exponent is 0: t is the number of this step, 1 for the first, so use "
+              "beta1**t (not t - 1)")
+
+
+def _same_nan(a, b):
+    """Equal arrays, NaN and infinities in the same places."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-6, atol=1e-9, equal_nan=True))
+
+
+def _nonfinite_slips(inputs, t, lr, beta1, beta2, eps):
+    """What the slips that give NaN (a root of a negative number, a division by 0) return."""
+    params, grad, m, v = inputs
+    m_new, v_new = _ema(beta1, m, grad), _ema(beta2, v, grad**2)
+
+    def step(m_hat, v_hat):
+        return _safe(lambda: params - lr * m_hat() / (np.sqrt(v_hat()) + eps))
+
+    return [
+        (step(lambda: m_new - beta1**t, lambda: v_new - beta2**t), _PARENS),
+        (step(lambda: m_new / (1 - beta1**t), lambda: v_new - beta2**t), _PARENS),
+        (step(lambda: m_new / (1 - beta1 * t), lambda: v_new / (1 - beta2 * t)),
+         "the bias correction multiplies: 1 - beta1 * t and 1 - beta2 * t are negative from "
+         "t = 2, and the square root of v_hat is then NaN. Raise the betas to the power t: "
+         "1 - beta1**t and 1 - beta2**t"),
+        (step(lambda: m_new / (1 - beta1 ** (t - 1)), lambda: v_new / (1 - beta2 ** (t - 1))),
+         _T_MINUS_1),
+    ]
+
+
+def _check_nonfinite(adam_step, got_params, inputs, step_t, later, lr, beta1, beta2, eps,
+                     what):
+    """Name the slip behind NaN or infinite params, probing step ``later[-1]`` if needed."""
+    try:
         arr = np.asarray(got_params, dtype=float)
-        if arr.size and not np.all(np.isfinite(arr)):
-            raise AssertionError(
-                f"{what} returned NaN or infinity on the first step (t = 1, m = v = 0). "
-                "The bias correction divides by 1 - beta1**t and 1 - beta2**t, which are 0 "
-                "if the exponent is 0: t is the number of this step, 1 for the first, so use "
-                "beta1**t (not t - 1)."
-            )
+    except (TypeError, ValueError):
+        return
+    if got_params is None or not arr.size or np.all(np.isfinite(arr)):
+        return
+    slips = _nonfinite_slips(inputs, step_t, lr, beta1, beta2, eps)
+    found = [msg for value, msg in slips if _same_nan(arr, value)]
+    if len(set(found)) > 1 and later is not None:  # all NaN at t = 1: tell them apart later
+        later_inputs, later_t = later
+        try:
+            got_later = adam_step(*[np.copy(a) for a in later_inputs], later_t, lr, beta1,
+                                  beta2, eps)[0]
+        except Exception:  # noqa: BLE001 - only a probe, the main check reports errors
+            got_later = None
+        if got_later is not None:
+            later_slips = _nonfinite_slips(later_inputs, later_t, lr, beta1, beta2, eps)
+            found = [msg for value, msg in later_slips
+                     if msg in found and _same_nan(got_later, value)] or found
+    where = (" on the first step (t = 1, m = v = 0)" if step_t == 1
+             else f" at step t = {step_t}")
+    if len(set(found)) == 1:
+        raise AssertionError(f"{what} returned NaN or infinity{where}: {found[0]}.")
+    if step_t == 1:
+        raise AssertionError(
+            f"{what} returned NaN or infinity{where}. The bias correction divides by "
+            "1 - beta1**t and 1 - beta2**t: t is the number of this step, 1 for the first, so "
+            "use beta1**t (not t - 1), and put the parentheses in m / (1 - beta1**t)."
+        )
 
 
 def check_adam_step(adam_step, *, n_params=4, lr=0.01, beta1=0.9, beta2=0.999, eps=1e-3,
@@ -237,12 +344,15 @@ def check_adam_step(adam_step, *, n_params=4, lr=0.01, beta1=0.9, beta2=0.999, e
                    f"lr={lr}, beta1={beta1}, beta2={beta2}, eps={eps}")
         got = _unpack(_call(adam_step, "adam_step", params, grad, m, v, step_t, lr, beta1,
                             beta2, eps), ("params", "m", "v"), what)
+        _check_order(got, (exp_p, exp_m, exp_v), ("params", "m", "v"), what)
         m_mistakes, v_mistakes = _adam_state_mistakes(grad, m, v, step_t, beta1, beta2)
         check_array(got[1], exp_m, "the new m from " + what, mistakes=m_mistakes,
                     context=context)
         check_array(got[2], exp_v, "the new v from " + what, mistakes=v_mistakes,
                     context=context)
-        _check_t_message(got[0], step_t, what)
+        later = (make_step_inputs(n_params, seed), t) if step_t == 1 and t != 1 else None
+        _check_nonfinite(adam_step, got[0], (params, grad, m, v), step_t, later, lr, beta1,
+                         beta2, eps, what)
         check_array(got[0], exp_p, "the new params from " + what,
                     mistakes=_adam_param_mistakes(params, grad, m, v, step_t, lr, beta1, beta2,
                                                   eps),
@@ -268,6 +378,7 @@ def check_adamw_step(adamw_step, *, n_params=4, lr=0.05, beta1=0.9, beta2=0.999,
         coupled_p, coupled_m, coupled_v = _adam_reference(params, grad, m, v, step_t, lr, beta1,
                                                           beta2, eps, wd)
         adam_p = _adam_reference(params, grad, m, v, step_t, lr, beta1, beta2, eps)[0]
+        _check_order(got, (exp_p, exp_m, exp_v), ("params", "m", "v"), what)
         p_arr = np.asarray(got[0], dtype=float) if got[0] is not None else None
         if p_arr is not None and p_arr.shape == exp_p.shape and np.allclose(p_arr, coupled_p) \
                 and not np.allclose(p_arr, exp_p):
@@ -286,6 +397,7 @@ def check_adamw_step(adamw_step, *, n_params=4, lr=0.05, beta1=0.9, beta2=0.999,
         check_array(got[2], exp_v, "the new v from " + what, context=context,
                     mistakes=[Mistake(coupled_v, raw_moments)]
                     + _adam_state_mistakes(grad, m, v, step_t, beta1, beta2)[1])
+        m_hat, v_hat = exp_m / (1 - beta1**step_t), exp_v / (1 - beta2**step_t)
         adam_move = adam_p - params  # Adam's own displacement, -lr * m_hat / (sqrt(v_hat) + eps)
         mistakes = [
             Mistake(coupled_p, "this is Adam with an L2 penalty (weight_decay * params added to "
@@ -303,6 +415,17 @@ def check_adamw_step(adamw_step, *, n_params=4, lr=0.05, beta1=0.9, beta2=0.999,
             Mistake(adam_p, "there is no weight decay in the step: subtract "
                     "lr * weight_decay * params too"),
             Mistake(params * (1 - lr * wd) - adam_move, "Adam's part of the step goes uphill"),
+            Mistake(params - lr * wd + adam_move, "the decay subtracts lr * weight_decay from "
+                    "every parameter; it is proportional to the parameters: "
+                    "params * (1 - lr * weight_decay), i.e. params - lr * weight_decay * params"),
+            Mistake(params * (1 - lr * wd) + adam_move - lr * wd * params, "the decay is "
+                    "applied twice: shrink the parameters once, by lr * weight_decay * params"),
+            Mistake(params * (1 - lr * wd), "the Adam step is missing: after shrinking the "
+                    "parameters, take an Adam step with the raw gradient"),
+            Mistake(params - lr * (m_hat + wd * params) / (np.sqrt(v_hat) + eps), "the decay "
+                    "is divided by np.sqrt(v_hat) + eps with the rest of the step, which is what "
+                    "AdamW avoids: subtract lr * weight_decay * params on its own, outside "
+                    "Adam's fraction"),
         ]
         check_array(got[0], exp_p, "the new params from " + what, mistakes=mistakes,
                     context=context)
@@ -323,7 +446,8 @@ def make_least_squares(n_samples=20, n_params=5, seed=0):
     return grad_fn, x0
 
 
-def _path(grad_fn, x0, n_steps, lr, beta1, beta2, eps, t_of=lambda k: k + 1, reset=False):
+def _path(grad_fn, x0, n_steps, lr, beta1, beta2, eps, t_of=lambda k: k + 1, reset=False,
+          reset_v=False, at_x0=False):
     """Adam's iterates, x0 first, with the step counter ``t_of(k)`` at update ``k``."""
     x = np.array(x0, dtype=float)
     m = v = np.zeros_like(x)
@@ -331,8 +455,10 @@ def _path(grad_fn, x0, n_steps, lr, beta1, beta2, eps, t_of=lambda k: k + 1, res
     for k in range(n_steps):
         if reset:
             m = v = np.zeros_like(x)
+        if reset_v:
+            v = np.zeros_like(x)
         t = t_of(k)
-        g = grad_fn(x)
+        g = grad_fn(path[0] if at_x0 else x)
         m, v = _ema(beta1, m, g), _ema(beta2, v, g * g)
         with np.errstate(divide="ignore", invalid="ignore"):
             x = x - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
@@ -379,6 +505,14 @@ def check_run_adam(run_adam, *, problem="least squares", n_steps=50, lr=0.05, be
     shape = f"({n_steps + 1}, {np.size(x0)}) = (n_steps + 1, n_params)"
     path = partial(_path, grad_fn, x0, n_steps, lr, beta1, beta2, eps)
     mistakes = [
+        Mistake(_path(grad_fn, x0, n_steps + 1, lr, beta1, beta2, eps), f"it takes one step "
+                f"too many: n_steps steps give n_steps + 1 iterates, shape {shape}"),
+        Mistake(np.concatenate([expected[:1], expected[:-1]]), "x0 appears twice and the last "
+                "iterate is missing: append x after updating it, not before"),
+        Mistake(path(at_x0=True), "the gradient is always taken at x0; call grad_fn(x) at the "
+                "current point, at every step"),
+        Mistake(path(reset_v=True), "v starts from zero at every step: carry the new v returned "
+                "by adam_step to the next step, like m"),
         Mistake(path(reset=True), "m and v start from zero at every step: create them once, "
                 "before the loop, and carry the new values returned by adam_step to the next "
                 "step"),
@@ -396,3 +530,21 @@ def check_run_adam(run_adam, *, problem="least squares", n_steps=50, lr=0.05, be
                 "new array) instead of x -= ..."),
     ]
     check_array(got, expected, what, mistakes=mistakes, context=context, rtol=1e-7, atol=1e-10)
+    if n_steps >= 1 and (beta1, beta2, eps) == (0.9, 0.999, 1e-8):
+        _check_uses_hyperparameters(run_adam, grad_fn, x0, min(n_steps, 10), lr, what, problem)
+
+
+def _check_uses_hyperparameters(run_adam, grad_fn, x0, n_steps, lr, what, problem):
+    """Run again with other beta1, beta2, eps: the defaults must not be written in the body."""
+    beta1, beta2, eps = 0.8, 0.99, 1e-3
+    expected = _path(grad_fn, x0, n_steps, lr, beta1, beta2, eps)
+    got = _call(run_adam, "run_adam", grad_fn, x0, n_steps, lr, beta1, beta2, eps,
+                fix="Start from a copy, `x = x0.copy()`, and write `x = x - ...`.")
+    defaults = _path(grad_fn, x0, n_steps, lr, 0.9, 0.999, 1e-8)
+    check_array(got, expected, what, rtol=1e-7, atol=1e-10,
+                context=f"{problem}, n_steps={n_steps}, lr={lr}, beta1={beta1}, "
+                        f"beta2={beta2}, eps={eps}",
+                mistakes=[Mistake(defaults, "it ignores the arguments beta1, beta2 and eps "
+                                  "(this run passed beta1=0.8, beta2=0.99, eps=1e-3, and got "
+                                  "the path of the defaults 0.9, 0.999, 1e-8): pass them on "
+                                  "to adam_step")])

@@ -98,6 +98,17 @@ def check_stable_sigmoid(stable_sigmoid, *, shape=(7,), seed=0):
     check_array(got, sigmoid(z_big), "stable_sigmoid(z) for large |z|", atol=1e-12,
                 context=f"z = {np.array2string(z_big, separator=', ')}")
 
+    # "any shape": a 2-D array keeps its shape
+    z2 = z_big.reshape(2, 5)
+    got = _raising(stable_sigmoid, "stable_sigmoid", z2,
+                   messages={"overflow": _OVERFLOW_SIGMOID})
+    check_array(got, sigmoid(z2), "stable_sigmoid(z) for a 2-D z", atol=1e-12,
+                context=f"z.shape={z2.shape}",
+                mistakes=[Mistake(sigmoid(z2).ravel(), "the result was flattened; return an "
+                                  "array of the shape of z (element-wise, any shape): avoid "
+                                  "loops over z and np.ravel, or reshape back with "
+                                  "z.shape")])
+
 
 # --- task 2: the cross-entropy and its gradient -----------------------------------------------
 
@@ -153,6 +164,13 @@ def check_logistic_loss(logistic_loss, *, n_samples=8, n_features=3, seed=0):
                 "log(1 + e^z) - y z"),
         Mistake(np.mean(np.logaddexp(0, -z) - y * z), "use log(1 + e^z) - y z, with e^{+z}: "
                 "log p = z - log(1 + e^z) and log(1 - p) = -log(1 + e^z)"),
+        Mistake(n * value / X.shape[1], "the mean divides by n = X.shape[0], the number of "
+                "samples (len(y)), not X.shape[1]"),
+        Mistake(np.mean(y * np.logaddexp(0, z) + (1 - y) * np.logaddexp(0, -z)), "the labels "
+                "are swapped: a positive sample (y = 1) pays -log p = log(1 + e^{-z}), a "
+                "negative one -log(1 - p) = log(1 + e^z)"),
+        Mistake(np.mean(np.logaddexp(0, -z)), "the labels y are missing: this is -log p for "
+                "every sample, as if all were positive; the loss is log(1 + e^z) - y z"),
     ]
     check_scalar(got_value, value, "the loss value of " + what, mistakes=value_mistakes,
                  context=context)
@@ -170,6 +188,8 @@ def check_logistic_loss(logistic_loss, *, n_samples=8, n_features=3, seed=0):
                 "error of sigmoid(Xw); the cross-entropy's is simply X.T @ (p - y) / n"),
         Mistake(X.T @ (sigmoid(-z) - y) / n, "p must be sigmoid(X @ w) = 1 / (1 + exp(-z)); "
                 "you used sigmoid(-z)"),
+        Mistake(X.T @ (p - y) / X.shape[1], "the mean divides by n = X.shape[0], the number "
+                "of samples (len(y)), not X.shape[1]: X.T @ (p - y) / n"),
     ]
     check_array(got_grad, grad, "the gradient of " + what, mistakes=grad_mistakes,
                 context=context)
@@ -281,6 +301,12 @@ def check_log_sum_exp(log_sum_exp_fn, *, n_samples=5, n_classes=3, seed=0):
             n_samples, np.nan), "the exponential is missing: log(sum(exp(Z), axis=1))"),
         Mistake(np.max(Z, axis=1), "this is only the maximum m; add log(sum(exp(Z - m))): "
                 "m + log sum exp(z - m)"),
+        Mistake(expected - np.log(n_classes), "you averaged the exponentials (np.mean); the "
+                "log-sum-exp sums them: m + log(np.sum(np.exp(Z - m), axis=1))"),
+        Mistake(expected - 2 * m_row, "the maximum is subtracted after the logarithm; add it "
+                "back: m + log(sum(exp(Z - m)))"),
+        Mistake(m_row + np.log1p(np.exp(expected - m_row)), "np.log1p(s) is log(1 + s); the "
+                "formula needs log(s): m + np.log(np.sum(np.exp(Z - m), axis=1))"),
     ]
     if n_samples == n_classes:  # Z - Z.max(axis=1) broadcasts along the wrong axis
         shifted = Z - m_row[None, :]
@@ -356,6 +382,9 @@ def check_newton_step(newton_step, *, n_samples=20, n_features=3, seed=0):
                 "(np.linalg.solve(H, g)) and return w - d"),
         Mistake(w - g / np.diag(H), "you divided by the diagonal of H only; Newton's step "
                 "uses the whole matrix: np.linalg.solve(H, g)"),
+        Mistake(newton_with(np.sqrt(p * (1 - p))), "the weights are p(1 - p), not their "
+                "square root: X.T @ (s[:, None] * X) / n with s = p * (1 - p) (if you weight "
+                "the rows by np.sqrt(s), weight both factors: Xs.T @ Xs)"),
     ]
     got = _raising(newton_step, "newton_step", w, X, y, hint_on_error=_NEWTON_HINT)
     check_array(got, expected, "newton_step(w, X, y)", mistakes=mistakes,

@@ -97,6 +97,7 @@ def check_ridge_fit(ridge_fit, *, n_samples=30, n_features=4, alpha=2.0, seed=0)
     theta_pen = _ridge(ones, y, alpha)                      # intercept inside the penalty
     first = np.column_stack([np.ones(n), X])
     theta_first = _ridge(first, y, alpha)
+    squared = " (or you squared alpha: at alpha = 2, alpha**2 = 2 * alpha)" if alpha == 2 else ""
     w_mistakes = [
         Mistake(theta_pen[:p], "the intercept was penalized: a column of ones inside "
                 "X.T @ X + alpha * I shrinks b towards 0 too. Center instead, Xc = X - "
@@ -114,9 +115,11 @@ def check_ridge_fit(ridge_fit, *, n_samples=30, n_features=4, alpha=2.0, seed=0)
                 "X.T @ X; ridge adds it to the diagonal only: Xc.T @ Xc + alpha * np.eye(p)"),
         Mistake(_ridge(Xc + alpha, yc, 0.0), "alpha was added to X itself; it belongs on the "
                 "diagonal of the normal equations: (Xc.T @ Xc + alpha * np.eye(p)) w = Xc.T @ yc"),
-        Mistake(_ridge(Xc, yc, 2 * alpha), "the penalty is twice too strong. The gradient of "
-                "||y - Xw||² + alpha ||w||² is -2 Xᵀ(y - Xw) + 2 alpha w: the 2s cancel, "
-                "leaving (Xc.T @ Xc + alpha * I) w = Xc.T @ yc"),
+        Mistake(_ridge(Xc, yc, 2 * alpha), "the penalty is twice too strong" + squared + ". "
+                "The gradient of ||y - Xw||² + alpha ||w||² is -2 Xᵀ(y - Xw) + 2 alpha w: the "
+                "2s cancel, leaving (Xc.T @ Xc + alpha * I) w = Xc.T @ yc"),
+        Mistake(_ridge(Xc, yc, alpha**2), "the penalty uses alpha**2; it is alpha itself: "
+                "(Xc.T @ Xc + alpha * I) w = Xc.T @ yc"),
         Mistake(_ridge(Xc, yc, alpha / 2), "the penalty is half as strong as it should be. "
                 "The gradient of ||y - Xw||² + alpha ||w||² is -2 Xᵀ(y - Xw) + 2 alpha w: the "
                 "2s cancel, leaving (Xc.T @ Xc + alpha * I) w = Xc.T @ yc"),
@@ -127,7 +130,20 @@ def check_ridge_fit(ridge_fit, *, n_samples=30, n_features=4, alpha=2.0, seed=0)
                 "Xc = X - X.mean(axis=0)"),
         Mistake(_ridge(Xc, yc, 0.0), "this is ordinary least squares: the penalty alpha is "
                 "missing from (Xc.T @ Xc + alpha * I) w = Xc.T @ yc"),
+        Mistake(_ridge(X - X.mean(axis=1, keepdims=True), yc, alpha), "X was centered with "
+                "the mean of each row (axis=1); center each feature with its column mean: "
+                "Xc = X - X.mean(axis=0)"),
+        Mistake(_ridge(Xc / X.std(axis=0), yc, alpha), "the features were standardized "
+                "(divided by their standard deviation); ridge here only centers them, "
+                "Xc = X - X.mean(axis=0), so that w is in the units of X"),
     ]
+    if b is not None and np.size(b) == 1 and np.allclose(w, w_ref, rtol=1e-6, atol=1e-9):
+        b_global = y_mean - X.mean() * np.sum(w_ref)
+        if np.isclose(float(np.asarray(b, dtype=float).reshape(())), b_global) and not \
+                np.isclose(b_global, b_ref):
+            raise AssertionError(f"b from {what} is wrong: X.mean() without an axis is the "
+                                 "mean of all the entries; the intercept needs each feature's "
+                                 "mean: b = y.mean() - X.mean(axis=0) @ w.")
     check_array(w, w_ref, "w from " + what, mistakes=w_mistakes, context=context)
     check_intercept(b, b_ref, "b from " + what, x_mean=x_mean, y_mean=y_mean, w=w_ref,
                     context=context)
@@ -167,9 +183,26 @@ def check_soft_threshold(soft_threshold, *, size=9, t=1.0, seed=0):
                 "to 0"),
         Mistake(np.clip(z, -t, t), "np.clip(z, -t, t) is the part that soft-thresholding "
                 "removes; the answer is what is left: z - np.clip(z, -t, t)"),
+        Mistake(np.sign(z) * np.max(np.abs(z) - t), "np.max(a, 0) is the largest entry of a "
+                "(the 0 is an axis), the same for every z; the element-wise maximum is "
+                "np.maximum(np.abs(z) - t, 0)"),
+        Mistake(np.where(np.abs(z) > t, z - t * np.sign(z), z), "the entries with |z| <= t "
+                "were left unchanged; they must become exactly 0"),
+        Mistake(np.sign(z) * np.abs(z - t), "np.abs(z - t) is not np.abs(z) - t: shrink the "
+                "absolute value, np.sign(z) * np.maximum(np.abs(z) - t, 0)"),
     ]
-    got = _call(soft_threshold, "soft_threshold", z, t,
-                fix="Return a new array, e.g. `np.sign(z) * np.maximum(np.abs(z) - t, 0)`.")
+    try:
+        got = _call(soft_threshold, "soft_threshold", z, t,
+                    fix="Return a new array, e.g. `np.sign(z) * np.maximum(np.abs(z) - t, 0)`.")
+    except ValueError as err:
+        if "truth value of an array" not in str(err):
+            raise
+        raise AssertionError(
+            "soft_threshold(z, t) raised 'ValueError: the truth value of an array ... is "
+            "ambiguous' on an array z: Python's `max`, `if`, `and` need one True/False, not an "
+            "array of them. Use NumPy's element-wise functions: "
+            "np.sign(z) * np.maximum(np.abs(z) - t, 0) (or np.where for cases)."
+        ) from None
     check_array(got, expected, "soft_threshold(z, t)", mistakes=mistakes,
                 context=f"z={np.array2string(z, precision=3)}, t={t}")
     # task 4 calls it on a single number z_j: it must work there too
@@ -245,6 +278,11 @@ def check_ista_step(ista_step, *, n_samples=20, n_features=5, alpha=0.1, seed=0)
         Mistake(w - lr * (g + alpha * np.sign(w)), "this is a subgradient step, which never "
                 "lands exactly on 0; ISTA soft-thresholds the gradient step instead: "
                 "soft_threshold(w - lr * grad, lr * alpha)"),
+        Mistake(_st(w - lr * g * n / X.shape[1], lr * alpha), "the gradient is divided by "
+                "X.shape[1], the number of features; n is the number of samples, X.shape[0] "
+                "(or len(y))"),
+        Mistake(_st(w - lr * g, alpha / lr), "you thresholded at alpha / lr; the threshold is "
+                "lr * alpha, the step size times the weight of the L1 penalty"),
     ]
     got = _call(ista_step, "ista_step", w, X, y, alpha, lr)
     check_array(got, expected, "ista_step(w, X, y, alpha, lr)", mistakes=mistakes,
@@ -254,16 +292,21 @@ def check_ista_step(ista_step, *, n_samples=20, n_features=5, alpha=0.1, seed=0)
 # --- coordinate descent ---------------------------------------------------------------------
 
 def _cd_variant(w, j, X, y, alpha, *, own=False, divide=True, thresh=1.0, per_sample=True,
-                order="threshold-first", sign=1.0):
+                order="threshold-first", sign=1.0, norm=False, sign_back=1.0, n_as=None,
+                d_scale=None):
     """One coordinate update and its typical variants (for recognising mistakes)."""
-    n = X.shape[0]
+    n = X.shape[0] if n_as is None else n_as
     xj = X[:, j]
     r = y - X @ w
     if not own:
-        r = r + xj * w[j]
+        r = r + sign_back * xj * w[j]
     r = sign * r
     scale = n if per_sample else 1.0
     z, d = xj @ r / scale, xj @ xj / scale
+    if norm:
+        d = np.sqrt(xj @ xj) / scale
+    if d_scale is not None:
+        d = xj @ xj / d_scale
     if order == "threshold-first":
         new = _st(z, thresh * alpha) / (d if divide else 1.0)
     else:
@@ -309,6 +352,16 @@ def check_cd_update(cd_update, *, n_samples=20, n_features=4, alpha=0.1, seed=0)
                     "(a copy of w with entry j replaced)"),
             Mistake(_soft_threshold(z, alpha) / (X[:, j] @ X[:, j] / n) * np.ones_like(w),
                     "every entry was set to the new w[j]; change entry j only, on a copy of w"),
+            Mistake(_cd_variant(w, j, X, y, alpha, norm=True), "you divided by the norm of the "
+                    "column, not its square: d = X[:, j] @ X[:, j] / n (np.linalg.norm(x) ** 2 "
+                    "/ n)"),
+            Mistake(_cd_variant(w, j, X, y, alpha, sign_back=-1.0), "the partial residual adds "
+                    "coordinate j's contribution back: r_j = y - X @ w + X[:, j] * w[j] (you "
+                    "subtracted it a second time)"),
+            Mistake(_cd_variant(w, j, X, y, alpha, n_as=X.shape[1]), "n is the number of "
+                    "samples, X.shape[0] (or len(y)), not X.shape[1]"),
+            Mistake(_cd_variant(w, j, X, y, alpha, d_scale=1.0), "d is missing its 1/n: z and "
+                    "d both have it, d = X[:, j] @ X[:, j] / n"),
         ]
         got = _call(cd_update, "cd_update", w, j, X, y, alpha)
         if got is not None and np.shape(got) == w.shape and not np.allclose(

@@ -38,8 +38,28 @@ def _values(fn, name, ts, *args):
     return np.array(out)
 
 
+def _check_schedule(got, expected, what, *, mistakes, context, phase=None):
+    """:func:`check_array` on a schedule's values; when no known mistake matches, name the
+    first step whose rate is wrong instead of printing two abbreviated arrays."""
+    try:
+        check_array(got, expected, what, mistakes=mistakes, context=context)
+    except AssertionError as err:
+        if not str(err).startswith(f"{what} is wrong ("):
+            raise
+        bad = np.flatnonzero(~np.isclose(got, expected, rtol=1e-6, atol=1e-9))
+        t = int(bad[0])
+        where = f" ({phase(t)})" if phase else ""
+        later = ", ".join(f"t = {int(k)}: got {got[k]:.6g}, expected {expected[k]:.6g}"
+                          for k in bad[1:4])
+        more = f"; then {later}" if later else ""
+        raise AssertionError(
+            f"{what} is wrong ({context}): {len(bad)} of the {len(got)} rates differ, the first "
+            f"at t = {t}{where}: got {got[t]:.6g}, expected {expected[t]:.6g}{more}."
+        ) from None
+
+
 def _cosine_family(ts, lr, T, W, min_lr, *, phase=math.pi, warm=lambda t, W: (t + 1) / W,
-                   floor=True, clamp=True, offset=True):
+                   floor=True, clamp=True, offset=True, integer=False):
     """Cosine-with-warmup values over ``ts`` with one ingredient changed (to name a mistake)."""
     out = []
     n = T - W
@@ -48,11 +68,12 @@ def _cosine_family(ts, lr, T, W, min_lr, *, phase=math.pi, warm=lambda t, W: (t 
             out.append(lr * warm(t, W))
             continue
         x = (t - W) if offset else t
-        span = n if offset else T
+        length = n if offset else T
         if clamp:
-            x = min(x, span)
+            x = min(x, length)
         lo = min_lr if floor else 0.0
-        out.append(lo + 0.5 * (lr - lo) * (1 + math.cos(phase * x / span)))
+        progress = x // length if integer else x / length
+        out.append(lo + 0.5 * (lr - lo) * (1 + math.cos(phase * progress)))
     return np.array(out)
 
 
@@ -63,6 +84,14 @@ def check_cosine_lr(cosine_lr, *, lr=0.5, total_steps=12, warmup_steps=3, min_lr
     ref = cosine(lr, T, warmup_steps=W, min_lr=min_lr)
     expected = np.array([ref(int(t)) for t in ts])
     fam = dict(lr=lr, T=T, W=W, min_lr=min_lr)
+
+    def piecewise(progress):
+        """The right warmup and floor, with the cosine part's progress replaced."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cos_part = min_lr + 0.5 * (lr - min_lr) * (1 + np.cos(np.pi * progress))
+            return np.where(ts < W, lr * (ts + 1) / max(W, 1), np.where(ts > T, min_lr,
+                                                                           cos_part))
+
     mistakes = []
     if W > 0:
         mistakes += [
@@ -80,6 +109,20 @@ def check_cosine_lr(cosine_lr, *, lr=0.5, total_steps=12, warmup_steps=3, min_lr
             Mistake(_cosine_family(ts, lr, T, 0, min_lr), "the warmup is missing, and the "
                     "cosine must start at t = warmup_steps: for t < warmup_steps the rate is "
                     "lr * (t + 1) / warmup_steps"),
+            Mistake(_cosine_family(ts, **fam, warm=lambda t, W: t / max(W - 1, 1)), "the "
+                    "warmup is off by one: it starts at 0, so step 0 is wasted. Use "
+                    "lr * (t + 1) / warmup_steps, which reaches lr at t = warmup_steps - 1"),
+            Mistake(_cosine_family(ts, **fam, warm=lambda t, W: (t + 1) // W), "(t + 1) // "
+                    "warmup_steps is integer division (0 until the last warmup step); use "
+                    "/ : lr * (t + 1) / warmup_steps"),
+            Mistake(np.where(ts == W, lr * (W + 1) / W, expected), "the warmup lasts one step "
+                    "too long: it is t < warmup_steps (t = 0, ..., warmup_steps - 1); at "
+                    "t = warmup_steps the cosine part starts, at lr"),
+            Mistake(np.where(ts < W, min_lr + (lr - min_lr) * (ts + 1) / W, expected), "the "
+                    "warmup rises from 0, not from min_lr: lr * (t + 1) / warmup_steps"),
+            Mistake(piecewise((ts - W) / T), "the cosine part lasts total_steps - "
+                    "warmup_steps steps: its progress is (t - warmup_steps) / (total_steps - "
+                    "warmup_steps), not (t - warmup_steps) / total_steps"),
         ]
     mistakes += [
         Mistake(_cosine_family(ts, **fam, phase=1.0), "the cosine's argument needs the factor "
@@ -95,15 +138,43 @@ def check_cosine_lr(cosine_lr, *, lr=0.5, total_steps=12, warmup_steps=3, min_lr
         Mistake(_cosine_family(ts, **fam, clamp=False), "after total_steps the rate must stay "
                 "at min_lr; yours rises again (clamp the progress at 1, e.g. "
                 "min(t - warmup_steps, total_steps - warmup_steps))"),
+        Mistake(_cosine_family(ts, **fam, integer=True), "the progress (t - warmup_steps) // "
+                "(total_steps - warmup_steps) is an integer division, 0 until the end: use / "
+                "so that it goes smoothly from 0 to 1"),
+        *[Mistake(value, "the cosine part is off by one: at t = warmup_steps its progress is 0 "
+                  "and the rate is lr; use t - warmup_steps, not t - warmup_steps + 1")
+          for value in (piecewise((ts - W + 1) / (T - W)),
+                        piecewise(np.minimum((ts - W + 1) / (T - W), 1.0)))],
+        Mistake(np.where(ts > T, 0.0, expected), "after total_steps the rate stays at min_lr, "
+                "not 0"),
+        Mistake(np.where(ts >= W, expected + 0.5 * min_lr * (1 + np.cos(np.pi * np.clip(
+            (ts - W) / (T - W), 0, 1))), expected), "the cosine part must go from lr down to "
+                "min_lr: its amplitude is lr - min_lr, min_lr + 0.5 * (lr - min_lr) * "
+                "(1 + cos(...))"),
     ]
     got = _values(cosine_lr, "cosine_lr", ts, lr, T, W, min_lr)
-    check_array(got, expected, "cosine_lr(t, ...) for t = 0, 1, ..., total_steps + 3",
-                mistakes=mistakes,
-                context=f"lr={lr}, total_steps={T}, warmup_steps={W}, min_lr={min_lr}")
+
+    def phase(t):
+        if t < W:
+            return f"warmup, t < warmup_steps = {W}"
+        if t <= T:
+            return f"cosine part, warmup_steps <= t <= total_steps = {T}"
+        return f"after total_steps = {T}"
+
+    _check_schedule(got, expected, "cosine_lr(t, ...) for t = 0, 1, ..., total_steps + 3",
+                    mistakes=mistakes, phase=phase,
+                    context=f"lr={lr}, total_steps={T}, warmup_steps={W}, min_lr={min_lr}")
 
 
 def check_step_decay_lr(step_decay_lr, *, lr=0.8, step_size=3, gamma=0.5):
-    """Check ``step_decay_lr(t, lr, step_size, gamma)`` = lr · gamma ** (t // step_size)."""
+    """Check ``step_decay_lr(t, lr, step_size, gamma)`` = lr · gamma ** (t // step_size).
+
+    A second pass uses another gamma: with gamma = 0.5, ``1 - gamma`` would equal it."""
+    for g in (gamma, 0.2 if gamma != 0.2 else 0.3):
+        _check_step_decay(step_decay_lr, lr, step_size, g)
+
+
+def _check_step_decay(step_decay_lr, lr, step_size, gamma):
     ts = np.arange(4 * step_size + 2)
     ref = step(lr, step_size, gamma)
     expected = np.array([ref(int(t)) for t in ts])
@@ -118,10 +189,22 @@ def check_step_decay_lr(step_decay_lr, *, lr=0.8, step_size=3, gamma=0.5):
                 "t = step_size, not at t = step_size - 1; use t // step_size"),
         Mistake(lr * gamma * (ts // step_size), "raise gamma to the power of the number of "
                 "decays: lr * gamma ** (t // step_size), not lr * gamma * (t // step_size)"),
+        Mistake(lr * (1 - gamma) ** (ts // step_size), "gamma is the factor the rate is "
+                "multiplied by at each decay, not the fraction removed: lr * gamma ** "
+                "(t // step_size), not (1 - gamma)"),
+        Mistake(lr * gamma ** np.ceil(ts / step_size), "the first decay happens at "
+                "t = step_size, so round down: t // step_size (ceil decays from t = 1)"),
+        Mistake(lr * gamma ** ((ts - 1) // step_size), "off by one: t starts at 0, so use "
+                "t // step_size, not (t - 1) // step_size (which gives lr / gamma at t = 0)"),
+        Mistake(lr * gamma ** (ts % step_size), "t % step_size is the position inside the "
+                "current period; the exponent is the number of periods done, t // step_size"),
     ]
+    if gamma != 0.1:
+        mistakes.append(Mistake(lr * 0.1 ** (ts // step_size), "the argument gamma is "
+                                "ignored: the rate was multiplied by 0.1, its default"))
     got = _values(step_decay_lr, "step_decay_lr", ts, lr, step_size, gamma)
-    check_array(got, expected, "step_decay_lr(t, ...) for t = 0, 1, ...", mistakes=mistakes,
-                context=f"lr={lr}, step_size={step_size}, gamma={gamma}")
+    _check_schedule(got, expected, "step_decay_lr(t, ...) for t = 0, 1, ...", mistakes=mistakes,
+                    context=f"lr={lr}, step_size={step_size}, gamma={gamma}")
 
 
 def reference_early_stopping(val_losses, patience, *, ties_improve=False, reset=True,
@@ -164,8 +247,11 @@ def _sequences(seed):
     ]
     epochs = np.arange(40)
     noisy = 0.5 + 0.5 * np.exp(-epochs / 6) + 0.004 * epochs + 0.03 * rng.normal(size=40)
+    # training only makes it worse: the best epoch is 0, the loss before training (last, so
+    # that the cases above keep naming the mistakes they were designed for)
+    worse = [1.0, 1.1, 1.05, 1.2, 1.15, 1.3, 1.25, 1.4, 1.35, 1.5, 1.45, 1.6, 1.55, 1.7]
     out = []
-    for val in designed + [noisy.round(4).tolist()]:
+    for val in designed + [noisy.round(4).tolist(), worse]:
         val = [float(v) for v in val]
         train = list(np.linspace(1.0, 0.2, len(val)) * val[0])
         out.append((train, val))
@@ -190,6 +276,7 @@ def check_early_stopping(early_stopping, *, patience=3, seed=0):
         if not (isinstance(got, (tuple, list)) and len(got) == 2):
             raise AssertionError(f"{what} should return the pair `stop_epoch, best_epoch`, got "
                                  f"{got!r}.")
+        _check_epoch_types(got, what)
         got = tuple(None if g is None else int(g) for g in got)
         if got == expected:
             continue
@@ -225,6 +312,16 @@ def check_early_stopping(early_stopping, *, patience=3, seed=0):
             ((None if stop is None else stop + 1, None if best is None else best + 1),
              "epochs are the indices of the list: entry 0 is the loss before training "
              "(epoch 0). Do not add 1"),
+            (reference_early_stopping([math.inf] + list(val[1:]), patience), "epoch 0, the "
+             "loss before training, is a candidate too: start from best = val_losses[0] "
+             "(best_epoch 0), not from infinity at epoch 1. When training only makes things "
+             "worse, the best epoch is 0"),
+            (_previous_epoch_rule(val, patience), "an epoch improves when its loss is lower "
+             "than the best so far, not than the previous epoch's"),
+            ((stop, _last_minimum(val, stop)), "on ties, best_epoch is the first epoch with the "
+             "lowest loss (update it only when the loss is strictly lower)"),
+            ((-1, best) if stop is None else expected, "stop_epoch must be None, not -1, when "
+             "the patience never ran out"),
         ]
         for value, message in mistakes:
             if got == value and value != expected:
@@ -232,6 +329,49 @@ def check_early_stopping(early_stopping, *, patience=3, seed=0):
                                      f"expected {expected}, got {got}.)")
         raise AssertionError(f"{what} is wrong for {context}: expected (stop_epoch, "
                              f"best_epoch) = {expected}, got {got}.")
+
+
+def _check_epoch_types(got, what):
+    """Epochs are whole numbers (or None for stop_epoch); name a loss or a flag given instead."""
+    for name, value in zip(("stop_epoch", "best_epoch"), got):
+        if isinstance(value, (bool, np.bool_)):
+            raise AssertionError(f"{what}: {name} should be an epoch number, got {value!r}. "
+                                 "Return the epoch at which the run stops (or None), not "
+                                 "whether it stops.")
+        if value is None:
+            if name == "best_epoch":
+                raise AssertionError(f"{what}: best_epoch is None; it is always an epoch (0 "
+                                     "if no later epoch beats the loss before training).")
+            continue
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise AssertionError(f"{what}: {name} should be an int (an epoch), got "
+                                 f"{value!r}.") from None
+        if number != int(number):
+            raise AssertionError(f"{what}: {name} should be an epoch number, got {value!r}, "
+                                 "which looks like a loss. Return the index of the epoch "
+                                 "in val_losses, not its loss.")
+
+
+def _previous_epoch_rule(val_losses, patience):
+    """Improvement judged against the previous epoch instead of the best so far (a mistake)."""
+    best_epoch, wait = 0, 0
+    for epoch in range(1, len(val_losses)):
+        if val_losses[epoch] < val_losses[epoch - 1]:
+            wait = 0
+            if val_losses[epoch] < val_losses[best_epoch]:
+                best_epoch = epoch
+        else:
+            wait += 1
+            if wait >= patience:
+                return epoch, best_epoch
+    return None, best_epoch
+
+
+def _last_minimum(val_losses, stop):
+    seen = list(val_losses[: len(val_losses) if stop is None else stop + 1])
+    return len(seen) - 1 - seen[::-1].index(min(seen))
 
 
 def make_problem(n_train=40, n_val=60, n_features=30, seed=0):
@@ -249,23 +389,32 @@ def make_problem(n_train=40, n_val=60, n_features=30, seed=0):
 
 
 def _train(X, y, X_val, y_val, *, lr, batch_size, max_epochs, patience, warmup_steps, seed,
-           restart=False, epochs_as_steps=False, reseed=False, restore=True):
+           restart=False, epochs_as_steps=False, reseed=False, restore=True, floor=False,
+           t0=0, no_warmup=False, t_per_epoch=False, full_batch=False, monitor_train=False,
+           no_stop=False):
     """The capstone's loop written out, with switches that reproduce typical mistakes."""
-    steps_per_epoch = math.ceil(len(y) / batch_size)
+    steps_per_epoch = len(y) // batch_size if floor else math.ceil(len(y) / batch_size)
     total = max_epochs if epochs_as_steps else max_epochs * steps_per_epoch
-    schedule = cosine(lr, total, warmup_steps=warmup_steps, min_lr=0.0)
+    schedule = cosine(lr, total, warmup_steps=0 if no_warmup else warmup_steps, min_lr=0.0)
     rng = np.random.default_rng(seed)
     w = np.zeros(X.shape[1])
     params, val_losses = [w], [squared_error(w, X_val, y_val)[0]]
-    t = 0
+    train_losses = [squared_error(w, X, y)[0]]
+    t = t0
     for _ in range(max_epochs):
         batches = minibatches(X, y, batch_size, np.random.default_rng(seed) if reseed else rng)
         for i, (X_b, y_b) in enumerate(batches):
-            w = w - schedule(i if restart else t) * squared_error(w, X_b, y_b)[1]
-            t += 1
+            grad = squared_error(w, X, y)[1] if full_batch else squared_error(w, X_b, y_b)[1]
+            w = w - schedule(i if restart else t) * grad
+            t += 0 if t_per_epoch else 1
+        t += 1 if t_per_epoch else 0
         params.append(w)
         val_losses.append(squared_error(w, X_val, y_val)[0])
-        stop, best = reference_early_stopping(val_losses, patience)
+        train_losses.append(squared_error(w, X, y)[0])
+        stop, best = reference_early_stopping(train_losses if monitor_train else val_losses,
+                                              patience)
+        if no_stop:
+            stop, best = None, int(np.argmin(val_losses))
         if stop is not None:
             break
     return (params[best] if restore else w), best
@@ -273,13 +422,14 @@ def _train(X, y, X_val, y_val, *, lr, batch_size, max_epochs, patience, warmup_s
 
 def check_train_with_early_stopping(train_with_early_stopping, *, n_train=40, n_features=30,
                                     batch_size=8, max_epochs=60, patience=5, warmup_steps=5,
-                                    seed=0):
+                                    seed=0, _again=True):
     """Check the capstone against :func:`mlopt.training.minimize_stochastic`.
 
     ``train_with_early_stopping(X, y, X_val, y_val, lr, batch_size, max_epochs, patience,
     warmup_steps, seed) -> (w_best, best_epoch)``: SGD on the mean squared error from zeros,
     the rate ``cosine_lr`` over all ``max_epochs * steps_per_epoch`` steps, early stopping on
-    the validation loss, the best epoch's parameters returned.
+    the validation loss, the best epoch's parameters returned. Unless ``_again`` is False,
+    a second problem follows (a smaller last batch, patience 2).
     """
     X, y, X_val, y_val = make_problem(n_train, 60, n_features, seed)
     lr = 0.5 / (2 / n_train * np.linalg.norm(X, 2) ** 2)
@@ -316,6 +466,20 @@ def check_train_with_early_stopping(train_with_early_stopping, *, n_train=40, n_
         (dict(restore=False), "you returned the last parameters, not the best epoch's: keep a "
          "copy of the parameters of every epoch (or of the best one) and return it. If you "
          "did keep them, check that you did not update them in place afterwards"),
+        (dict(floor=True), "steps_per_epoch rounds down: the last, smaller batch is an update "
+         "too, so steps_per_epoch = math.ceil(len(y) / batch_size), not len(y) // batch_size"),
+        (dict(t0=1), "the first update uses t = 0: call the schedule with t, then add 1"),
+        (dict(no_warmup=True), "the warmup is missing: pass warmup_steps to cosine_lr"),
+        (dict(t_per_epoch=True), "t counts updates, not epochs: add 1 after every batch"),
+        (dict(full_batch=True), "each update uses the gradient on its batch, "
+         "squared_error(w, X_b, y_b)[1], not on the whole training set"),
+        (dict(no_stop=True), "you trained for all max_epochs and kept the best epoch of the "
+         "whole run: stop as soon as early_stopping returns a stopping epoch (in a real run "
+         "the later epochs are never computed, and a later, lower validation loss must not "
+         "be used)"),
+        (dict(monitor_train=True), "early stopping watches the validation loss; you gave it "
+         "the training loss (early_stopping(train_losses, val_losses, patience): validation "
+         "second)"),
     ]
     for flags, message in variants:
         w_bad, _ = _train(X, y, X_val, y_val, **kw, **flags)
@@ -324,5 +488,19 @@ def check_train_with_early_stopping(train_with_early_stopping, *, n_train=40, n_
             raise AssertionError(f"{what} is wrong: {message}.")
     check_array(w_got, res.x, "w_best from " + what, context=context)
     if best_got is None or int(best_got) != res.best_epoch:
+        hint = {-1: " Epoch 0 is the starting point: record its validation loss before the "
+                    "loop, so that epoch e is entry e of the list.",
+                1: " Epochs are indices of the list of validation losses, whose entry 0 is "
+                   "the loss before training: do not add 1."}
+        off = None if best_got is None else int(best_got) - res.best_epoch
         raise AssertionError(f"best_epoch from {what} is {best_got}, expected {res.best_epoch} "
-                             f"(the parameters are right: return the epoch they come from).")
+                             f"(the parameters are right: return the epoch they come from)."
+                             + hint.get(off, ""))
+    if _again:
+        # A second problem: a last, smaller batch (math.ceil must count it) and a shorter
+        # patience, after which the validation loss falls lower again (so the stop matters).
+        check_train_with_early_stopping(
+            train_with_early_stopping, _again=False,
+            n_train=n_train - 3 if n_train % batch_size == 0 else n_train,
+            n_features=n_features, batch_size=batch_size, max_epochs=max_epochs,
+            patience=2 if patience != 2 else 3, warmup_steps=warmup_steps, seed=seed)
