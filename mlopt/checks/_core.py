@@ -69,7 +69,8 @@ def _close(a, b, rtol, atol):
     return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
 
 
-def check_array(got, expected, what, *, mistakes=(), rtol=1e-6, atol=1e-9, context=""):
+def check_array(got, expected, what, *, mistakes=(), rtol=1e-6, atol=1e-9, context="",
+                label=None):
     """Assert that ``got`` equals ``expected``; otherwise explain the difference.
 
     Parameters
@@ -86,11 +87,15 @@ def check_array(got, expected, what, *, mistakes=(), rtol=1e-6, atol=1e-9, conte
         Tolerances of :func:`numpy.allclose`.
     context : str
         Describes the inputs (shapes, values), added to the message.
+    label : callable, optional
+        ``label(i) -> str`` names entry ``i`` of a 1-D result (e.g. ``"t = 5 (warmup)"``) when
+        the message points at the first wrong entry; default ``"entry i"``.
 
     Raises
     ------
     AssertionError
-        With a sentence naming the problem.
+        With a sentence naming the problem. For a 1-D result of more than six entries that
+        matches no known mistake, it names how many entries differ and the first one.
 
     Examples
     --------
@@ -130,9 +135,22 @@ def check_array(got, expected, what, *, mistakes=(), rtol=1e-6, atol=1e-9, conte
             "Look for an overflow (exp of a large number) or a division by zero."
         )
     if not _close(got_arr, expected, rtol, atol):
-        raise AssertionError(
-            f"{what} is wrong{where}: got {_fmt(got_arr)}, expected {_fmt(expected)}."
-        )
+        raise AssertionError(f"{what} is wrong{where}: " + _difference(got_arr, expected, rtol,
+                                                                      atol, label))
+
+
+def _difference(got, expected, rtol, atol, label):
+    """The generic 'got ... expected ...' clause; for long 1-D results, the first wrong entry."""
+    if got.ndim != 1 or got.size <= 6:
+        return f"got {_fmt(got)}, expected {_fmt(expected)}."
+    bad = np.flatnonzero(~np.isclose(got, expected, rtol=rtol, atol=atol))
+    name = label or (lambda i: f"entry {i}")
+    first, *rest = bad
+    later = "; ".join(f"{name(int(i))}: got {got[i]:.6g}, expected {expected[i]:.6g}"
+                      for i in rest[:3])
+    return (f"{len(bad)} of the {got.size} values differ, the first at {name(int(first))}: "
+            f"got {got[first]:.6g}, expected {expected[first]:.6g}"
+            + (f"; then {later}." if later else "."))
 
 
 def check_scalar(got, expected, what, *, mistakes=(), rtol=1e-6, atol=1e-9, context=""):
