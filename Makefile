@@ -57,7 +57,21 @@ test: lint test-unit test-notebooks
 test-unit test-notebooks: export OPENBLAS_NUM_THREADS = 1
 test-unit test-notebooks: export OMP_NUM_THREADS = 1
 
+# Regenerating overwrites exercises/, where learners write their answers: refuse while it has
+# uncommitted changes (or outside a git checkout, where we cannot tell) unless FORCE=1.
 exercises: $(STAMP)
+	@if [ -z "$(FORCE)" ]; then \
+	  if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	    echo "Not a git checkout: cannot tell whether exercises/ holds your answers."; \
+	    echo "Nothing was regenerated. Copy your work elsewhere, then: make exercises FORCE=1"; \
+	    exit 1; \
+	  elif [ -n "$$(git status --porcelain -- exercises)" ]; then \
+	    echo "exercises/ has changes that are not committed (your answers?):"; \
+	    git status --short -- exercises; \
+	    echo "Nothing was regenerated. Commit or copy them first, or overwrite: make exercises FORCE=1"; \
+	    exit 1; \
+	  fi; \
+	fi
 	$(BIN)/nbgrader generate_assignment '*' --no-db --force --quiet
 
 # Learners: make validate NB=exercises/01_loss_functions_and_gradients/01_loss_functions_and_gradients.ipynb

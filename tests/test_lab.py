@@ -36,8 +36,10 @@ def lab():
     venv = Path(sys.executable).parent.parent
     args = (f"--no-browser --ServerApp.ip=127.0.0.1 --port={port} "
             f"--ServerApp.token={token} --ServerApp.port_retries=0")
+    stamp = venv / ".installed"  # -o: never reinstall into the venv running these tests
     proc = subprocess.Popen(
-        ["make", "--no-print-directory", "lab", f"VENV={venv}", f"LAB_ARGS={args}"],
+        ["make", "--no-print-directory", "-o", str(stamp), "lab", f"VENV={venv}",
+         f"LAB_ARGS={args}"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )
