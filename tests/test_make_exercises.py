@@ -25,6 +25,7 @@ def _make(cwd, *args):
 def test_make_exercises_refuses_to_overwrite_answers(tmp_path):
     clone = tmp_path / "course"
     subprocess.run(["git", "clone", "--quiet", str(ROOT), str(clone)], check=True)
+    shutil.copy2(ROOT / "Makefile", clone / "Makefile")  # the Makefile under test, not HEAD's
     notebook = clone / "exercises" / CHAPTER / f"{CHAPTER}.ipynb"
     answered = notebook.read_text().replace("raise NotImplementedError()", "return 0.0  # mine", 1)
     notebook.write_text(answered)
