@@ -84,6 +84,7 @@ grade: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.convergence
 
 clean:
 	rm -rf autograded feedback gradebook.db grades.csv .pytest_cache
