@@ -107,3 +107,13 @@ DOCUMENTS = (LESSONS + sorted((ROOT / "exercises").glob("*/*.ipynb"))
 def test_relative_links_point_at_files_that_exist(path):
     broken = [link for link in _relative_links(path) if not (path.parent / link).exists()]
     assert not broken, f"broken links: {broken}"
+
+
+def test_library_references_name_lessons_that_exist():
+    """Each mlopt function's References names the lesson that derives it: that lesson exists."""
+    named = set()
+    for source in (ROOT / "mlopt").rglob("*.py"):
+        named |= set(re.findall(r"notebooks/\d\d_[a-z_]+\.ipynb", source.read_text()))
+    assert named, "mlopt's docstrings should name the lessons that derive their functions"
+    missing = sorted(n for n in named if not (ROOT / n).exists())
+    assert not missing, missing
