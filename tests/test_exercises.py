@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import filecmp
 import hashlib
+import re
 
 import nbformat
 import pytest
@@ -59,6 +60,11 @@ def test_solution_source_is_well_formed(chapter):
     assert len(ids) == len(set(ids)), "grade_id values must be unique"
     assert nb.cells[0].cell_type == "markdown" and "../../notebooks/" in nb.cells[0].source, (
         "the first cell links the chapter's lesson"
+    )
+    stated = re.search(r"\*\*Points:\*\*\s*(\d+)", nb.cells[0].source)
+    total = sum(nbgrader_meta(c)["points"] for c in tests)
+    assert stated and int(stated.group(1)) == total, (
+        f"the header should state the total points, {total}"
     )
 
 
