@@ -58,21 +58,18 @@ def curves(quick=False):
             lambda k: sk.Lasso(alpha=alpha, max_iter=k, tol=0.0), gap, X, y, sweeps)),
     }
     Xc, yc = _classification(n, p)
-    lbfgs_steps, newton_steps = list(range(1, 21)), list(range(1, 7))
-    logistic = {
-        "mlopt L-BFGS": (lbfgs_steps, _curve(
-            lambda k: ml.LogisticRegression(solver="lbfgs", max_iter=k, tol=0.0),
-            _max_grad, Xc, yc, lbfgs_steps)),
-        "scikit-learn lbfgs": (lbfgs_steps, _curve(
-            lambda k: sk.LogisticRegression(solver="lbfgs", max_iter=k, tol=0.0),
-            _max_grad, Xc, yc, lbfgs_steps)),
-        "mlopt Newton": (newton_steps, _curve(
-            lambda k: ml.LogisticRegression(solver="newton", max_iter=k, tol=0.0),
-            _max_grad, Xc, yc, newton_steps)),
-        "scikit-learn newton-cholesky": (newton_steps, _curve(
-            lambda k: sk.LogisticRegression(solver="newton-cholesky", max_iter=k, tol=0.0),
-            _max_grad, Xc, yc, newton_steps)),
-    }
+    solvers = [  # label, estimator class, solver, iterations shown
+        ("mlopt L-BFGS", ml.LogisticRegression, "lbfgs", 20),
+        ("scikit-learn lbfgs", sk.LogisticRegression, "lbfgs", 20),
+        ("mlopt Newton", ml.LogisticRegression, "newton", 6),
+        ("scikit-learn newton-cholesky", sk.LogisticRegression, "newton-cholesky", 6),
+    ]
+    logistic = {}
+    for label, estimator, solver, last in solvers:
+        steps = list(range(1, last + 1))
+        logistic[label] = (steps, _curve(
+            lambda k, e=estimator, s=solver: e(solver=s, max_iter=k, tol=0.0),
+            _max_grad, Xc, yc, steps))
     return {f"Lasso, {n:,} × {p}, α = α_max/20": lasso,
             f"LogisticRegression, {n:,} × {p}, C = 1": logistic}
 
