@@ -34,6 +34,7 @@ from mlopt._validation import check_interval, check_positive
 from mlopt.schedules import as_schedule
 
 __all__ = [
+    "momentum_rate",
     "Optimizer",
     "GDState",
     "gd",
@@ -858,3 +859,73 @@ def adamw(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2, amsgrad=
         return step, new_state
 
     return Optimizer(inner.init, update, schedule)
+
+
+def momentum_rate(lr, momentum, eigenvalues, nesterov=False):
+    r"""The linear rate of heavy-ball or Nesterov momentum on a quadratic: a spectral radius.
+
+    Parameters
+    ----------
+    lr : float or ndarray
+        Learning rate :math:`\eta`.
+    momentum : float or ndarray
+        :math:`\mu` (0 is gradient descent). ``lr`` and ``momentum`` broadcast together, so
+        one call maps the rate over a grid of settings.
+    eigenvalues : array_like
+        Eigenvalues :math:`\lambda` of the Hessian (usually the extremes :math:`\mu_f, L`).
+    nesterov : bool, default=False
+        Nesterov's recurrence instead of the heavy ball's.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`\rho = \max_\lambda \rho(M_\lambda)`: the error shrinks like :math:`\rho^t`
+        (times a polynomial in :math:`t` when a :math:`M_\lambda` has a double eigenvalue).
+        Above 1 the method diverges.
+
+    Notes
+    -----
+    Along the eigenvector of :math:`\lambda` the iterates follow a two-step linear recurrence
+    :math:`x_{t+1} = a\,x_t - b\,x_{t-1}`, i.e. :math:`(x_{t+1}, x_t) = M_\lambda (x_t, x_{t-1})`
+    with :math:`M_\lambda = \begin{pmatrix} a & -b \\ 1 & 0\end{pmatrix}`:
+
+    * heavy ball, :math:`a = 1 + \mu - \eta\lambda`, :math:`b = \mu`;
+    * Nesterov (look-ahead points, torch's iterates), :math:`a = (1 + \mu)(1 - \eta\lambda)`,
+      :math:`b = \mu(1 - \eta\lambda)`.
+
+    The eigenvalues of :math:`M_\lambda` are the roots of :math:`z^2 - a z + b`; complex roots
+    have modulus :math:`\sqrt b`.
+
+    References
+    ----------
+    .. [1] Polyak, "Some methods of speeding up the convergence of iteration methods", 1964.
+    .. [2] Goh, "Why momentum really works", *Distill*, 2017.
+    .. [3] ``notebooks/05_momentum_and_nesterov.ipynb``.
+
+    Examples
+    --------
+    The optimal heavy ball for :math:`\kappa = 100` contracts by
+    :math:`(\sqrt\kappa - 1)/(\sqrt\kappa + 1) = 9/11` per step:
+
+    >>> L, mu = 100.0, 1.0
+    >>> lr, m = 4 / (np.sqrt(L) + np.sqrt(mu)) ** 2, (9 / 11) ** 2
+    >>> round(momentum_rate(lr, m, [mu, L]), 6), round(9 / 11, 6)
+    (0.818182, 0.818182)
+
+    Over several momenta at that learning rate (arrays broadcast): it is beyond gradient
+    descent's limit :math:`2/L`, so without enough momentum the iteration diverges (rate > 1):
+
+    >>> momentum_rate(lr, np.array([0.0, 0.5, m, 0.9]), [mu, L]).round(4)
+    array([2.3058, 1.4643, 0.8182, 0.9487])
+    """
+    lam = np.asarray(eigenvalues, dtype=float).ravel()
+    lr = np.asarray(lr, dtype=float)[..., None]  # a trailing axis for the eigenvalues
+    momentum = np.asarray(momentum, dtype=float)[..., None]
+    if nesterov:
+        a, b = (1 + momentum) * (1 - lr * lam), momentum * (1 - lr * lam)
+    else:
+        a, b = 1 + momentum - lr * lam, momentum + 0 * lam
+    # roots of z^2 - a z + b, for every setting and every lambda at once
+    disc = np.sqrt((a**2 - 4 * b).astype(complex))
+    rate = np.maximum(np.abs((a + disc) / 2), np.abs((a - disc) / 2)).max(axis=-1)
+    return float(rate) if rate.ndim == 0 else rate

@@ -22,7 +22,7 @@ import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 
-from mlopt.optimizers import adadelta, adagrad, adam, gd, rmsprop, sgd
+from mlopt.optimizers import adadelta, adagrad, adam, gd, momentum_rate, rmsprop, sgd
 from mlopt.plotting import plot_contour, plot_loss, plot_path
 from mlopt.surfaces import quadratic
 from mlopt.training import minimize
@@ -34,7 +34,6 @@ __all__ = [
     "RACE_OPTIMIZERS",
     "plot_race",
     "optimizer_race",
-    "momentum_rate",
     "plot_momentum_run",
     "momentum_explorer",
 ]
@@ -566,67 +565,6 @@ def _check_lr_range(lr_range):
 
 # --- the momentum explorer ---------------------------------------------------------------------
 
-def momentum_rate(lr, momentum, eigenvalues, nesterov=False):
-    r"""The linear rate of heavy-ball or Nesterov momentum on a quadratic: a spectral radius.
-
-    Parameters
-    ----------
-    lr : float
-        Learning rate :math:`\eta`.
-    momentum : float
-        :math:`\mu` (0 is gradient descent).
-    eigenvalues : array_like
-        Eigenvalues :math:`\lambda` of the Hessian (usually the extremes :math:`\mu_f, L`).
-    nesterov : bool, default=False
-        Nesterov's recurrence instead of the heavy ball's.
-
-    Returns
-    -------
-    float
-        :math:`\rho = \max_\lambda \rho(M_\lambda)`: the error shrinks like :math:`\rho^t`
-        (times a polynomial in :math:`t` when a :math:`M_\lambda` has a double eigenvalue).
-        Above 1 the method diverges.
-
-    Notes
-    -----
-    Along the eigenvector of :math:`\lambda` the iterates follow a two-step linear recurrence
-    :math:`x_{t+1} = a\,x_t - b\,x_{t-1}`, i.e. :math:`(x_{t+1}, x_t) = M_\lambda (x_t, x_{t-1})`
-    with :math:`M_\lambda = \begin{pmatrix} a & -b \\ 1 & 0\end{pmatrix}`:
-
-    * heavy ball, :math:`a = 1 + \mu - \eta\lambda`, :math:`b = \mu`;
-    * Nesterov (look-ahead points, torch's iterates), :math:`a = (1 + \mu)(1 - \eta\lambda)`,
-      :math:`b = \mu(1 - \eta\lambda)`.
-
-    The eigenvalues of :math:`M_\lambda` are the roots of :math:`z^2 - a z + b`; complex roots
-    have modulus :math:`\sqrt b`.
-
-    References
-    ----------
-    .. [1] Polyak, "Some methods of speeding up the convergence of iteration methods", 1964.
-    .. [2] Goh, "Why momentum really works", *Distill*, 2017.
-    .. [3] ``notebooks/05_momentum_and_nesterov.ipynb``.
-
-    Examples
-    --------
-    The optimal heavy ball for :math:`\kappa = 100` contracts by
-    :math:`(\sqrt\kappa - 1)/(\sqrt\kappa + 1) = 9/11` per step:
-
-    >>> L, mu = 100.0, 1.0
-    >>> lr, m = 4 / (np.sqrt(L) + np.sqrt(mu)) ** 2, (9 / 11) ** 2
-    >>> round(momentum_rate(lr, m, [mu, L]), 6), round(9 / 11, 6)
-    (0.818182, 0.818182)
-    """
-    lam = np.asarray(eigenvalues, dtype=float).ravel()
-    if nesterov:
-        a, b = (1 + momentum) * (1 - lr * lam), momentum * (1 - lr * lam)
-    else:
-        a, b = 1 + momentum - lr * lam, np.full_like(lam, momentum)
-    # roots of z^2 - a z + b, for every lambda at once
-    disc = np.sqrt((a**2 - 4 * b).astype(complex))
-    roots = np.abs(np.stack([(a + disc) / 2, (a - disc) / 2]))
-    return float(roots.max())
-
-
 def plot_momentum_run(lr, momentum, *, nesterov=False, condition_number=10.0, n_steps=100,
                       x0=(-1.5, 1.5), tol=1e-8, axes=None):
     r"""Run heavy-ball (or Nesterov) momentum on a quadratic; draw it beside gradient descent.
@@ -668,9 +606,10 @@ def plot_momentum_run(lr, momentum, *, nesterov=False, condition_number=10.0, n_
 
     Notes
     -----
-    The path title shows the theoretical rate :math:`\rho` of :func:`momentum_rate` for the
-    two eigenvalues :math:`1/\kappa` and :math:`1`; the loss panel draws :math:`f(x_0)\rho^{2t}`
-    (the loss is quadratic in the error) as a dashed guide. Its title gives the optimal
+    The path title shows the theoretical rate :math:`\rho` of
+    :func:`mlopt.optimizers.momentum_rate` for the two eigenvalues :math:`1/\kappa` and
+    :math:`1`; the loss panel draws :math:`f(x_0)\rho^{2t}` (the loss is quadratic in the
+    error) as a dashed guide. Its title gives the optimal
     heavy-ball tuning :math:`\eta^\star = 4/(\sqrt L+\sqrt\mu)^2`,
     :math:`\mu^\star = ((\sqrt\kappa-1)/(\sqrt\kappa+1))^2` and the rate it reaches.
 

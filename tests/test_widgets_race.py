@@ -7,13 +7,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from mlopt.optimizers import gd, sgd
+from mlopt.optimizers import gd, momentum_rate, sgd
 from mlopt.surfaces import beale, quadratic, rosenbrock
 from mlopt.training import minimize
 from mlopt.widgets import (
     RACE_OPTIMIZERS,
     momentum_explorer,
-    momentum_rate,
     optimizer_race,
     plot_momentum_run,
     plot_race,
@@ -249,3 +248,11 @@ def test_momentum_explorer_rejects_bad_ranges():
         momentum_explorer(lr=10.0)
     with pytest.raises(ValueError, match="lr_range"):
         momentum_explorer(lr_range=(0.0, 1.0))
+
+
+def test_momentum_rate_broadcasts_over_settings():
+    lrs, moms = np.meshgrid([0.01, 0.05, 0.2], [0.0, 0.5, 0.9])
+    grid = momentum_rate(lrs, moms, [1.0, 10.0])
+    one_by_one = [[momentum_rate(a, b, [1.0, 10.0]) for a, b in zip(ra, rb)]
+                  for ra, rb in zip(lrs, moms)]
+    np.testing.assert_allclose(grid, one_by_one)
