@@ -1,7 +1,8 @@
 """mlopt: the reference implementations of the mlopt course on model training and optimization.
 
 Modules, in the order data flows through them: ``losses``, ``surfaces``, ``gradcheck``,
-``optimizers``, ``schedules``, ``training``; the solvers ``proximal`` (ISTA, FISTA),
+``optimizers``, ``schedules``, ``line_search`` (step sizes: power iteration for L, Armijo
+backtracking), ``training``; the solvers ``proximal`` (ISTA, FISTA),
 ``coordinate_descent`` and ``newton``; ``linear_model`` (scikit-learn-compatible estimators);
 ``datasets`` (offline only); ``plotting`` and ``widgets`` draw what the others computed.
 ``checks`` and ``grading`` serve the graded exercises.

@@ -114,8 +114,8 @@ def plot_loss(history, *, ax=None, label=None, log=True, optimum=0.0, **kwargs):
 
 
 def plot_contour(surface, *, ax=None, levels=30, resolution=200, log_levels=True,
-                 mark_minimum=True):
-    """Contour lines of a 2-D surface.
+                 mark_minimum=True, labels=(r"$\theta_1$", r"$\theta_2$")):
+    r"""Contour lines of a 2-D surface.
 
     Parameters
     ----------
@@ -129,6 +129,9 @@ def plot_contour(surface, *, ax=None, levels=30, resolution=200, log_levels=True
         Space the levels geometrically (shows the valley floor of ill-conditioned surfaces).
     mark_minimum : bool, default=True
         Draw a star at ``surface.minimizer``.
+    labels : pair of str or None, default=(r"$\theta_1$", r"$\theta_2$")
+        Axis labels: the parameters' names, as the lessons write them (``θ`` in chapters
+        03-06; pass e.g. ``("$w_1$", "$w_2$")`` for weights). ``None`` leaves the axes unlabelled.
 
     Returns
     -------
@@ -139,8 +142,8 @@ def plot_contour(surface, *, ax=None, levels=30, resolution=200, log_levels=True
     >>> import matplotlib.pyplot as plt
     >>> from mlopt.surfaces import rosenbrock
     >>> ax = plot_contour(rosenbrock(), resolution=50)
-    >>> ax.get_title(), ax.get_xlim()
-    ('Rosenbrock', (np.float64(-2.0), np.float64(2.0)))
+    >>> ax.get_title(), ax.get_xlim(), ax.get_xlabel()
+    ('Rosenbrock', (np.float64(-2.0), np.float64(2.0)), '$\\theta_1$')
     >>> plt.close("all")
     """
     ax = _axes(ax)
@@ -161,8 +164,9 @@ def plot_contour(surface, *, ax=None, levels=30, resolution=200, log_levels=True
     ax.set_xlim(surface.xlim)
     ax.set_ylim(surface.ylim)
     ax.set_title(surface.name)
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
+    if labels is not None:
+        ax.set_xlabel(labels[0])
+        ax.set_ylabel(labels[1])
     return ax
 
 
