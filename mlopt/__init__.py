@@ -4,8 +4,9 @@ Modules, in the order data flows through them: ``losses``, ``surfaces``, ``gradc
 ``optimizers``, ``schedules``, ``line_search`` (step sizes: power iteration for L, Armijo
 backtracking), ``training``; the solvers ``proximal`` (ISTA, FISTA),
 ``coordinate_descent`` and ``newton``; ``linear_model`` (scikit-learn-compatible estimators);
-``datasets`` (offline only); ``plotting`` and ``widgets`` draw what the others computed.
-``checks`` and ``grading`` serve the graded exercises.
+``datasets`` (offline only); ``metrics`` and ``model_selection`` (evaluation and
+cross-validation written out, equal to scikit-learn's); ``plotting`` and ``widgets`` draw
+what the others computed. ``checks`` and ``grading`` serve the graded exercises.
 """
 
 __version__ = "0.1.0"
