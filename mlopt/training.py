@@ -317,7 +317,7 @@ def _check_samples(X, y, names=("X", "y")):
     return X, y
 
 
-def minibatches(X, y, batch_size, rng=None):
+def minibatches(X, y, batch_size, rng=None, *, shuffle=True):
     r"""One epoch of mini-batches: the samples in a new random order, cut into batches.
 
     Parameters
@@ -334,6 +334,9 @@ def minibatches(X, y, batch_size, rng=None):
         Source of the shuffle. Pass the same Generator every epoch to get a new order each
         time; an int seed gives the same order at every call (reproducible, but then every
         epoch visits the samples in the same order).
+    shuffle : bool, default=True
+        False keeps the samples in their order (``rng`` is then not used): scikit-learn's
+        ``shuffle=False``, to compare runs step by step.
 
     Returns
     -------
@@ -375,7 +378,7 @@ def minibatches(X, y, batch_size, rng=None):
     """
     batch_size = check_int("batch_size", batch_size, 1)
     X, y = _check_samples(X, y)
-    order = np.random.default_rng(rng).permutation(len(y))
+    order = np.random.default_rng(rng).permutation(len(y)) if shuffle else np.arange(len(y))
     return (
         (X[idx], y[idx])
         for idx in (order[i:i + batch_size] for i in range(0, len(order), batch_size))
