@@ -183,3 +183,127 @@ def test_residuals_have_both_signs(seed):
     w, X, y = checks.make_problem(seed=seed)
     signs = np.sign(X @ w - y)
     assert (signs > 0).any() and (signs < 0).any()
+
+
+# Issue 9: edge inputs (residuals of exactly 0), float32, unexpected return types.
+def _mae_nan_at_zero(w, X, y):
+    res = r(w, X, y)
+    return X.T @ (res / np.abs(res)) / len(y)
+
+
+@pytest.mark.parametrize("zeros", [1, 2])
+@pytest.mark.parametrize("fn", [
+    lambda w, X, y: X.T @ np.sign(X @ w - y) / len(y),
+    lambda w, X, y: X.T @ np.where(X @ w - y >= 0, 1.0, -1.0) / len(y),   # +1 at 0: valid
+    lambda w, X, y: X.T @ np.where(X @ w - y > 0, 1.0, -1.0) / len(y),    # -1 at 0: valid
+    lambda w, X, y: X.T @ np.clip((X @ w - y) * 1e12, -1, 1) / len(y),     # 0 at 0
+    lambda w, X, y: (X.T @ np.sign(X @ w - y) / len(y)).astype(np.float32),
+], ids=["sign", "+1 at 0", "-1 at 0", "clip", "float32"])
+def test_every_subgradient_at_zero_residuals_passes(fn, zeros):
+    checks.check_mae_gradient(fn, n_samples=6, n_features=3, seed=3, zero_residuals=zeros)
+    checks.check_mae_gradient(fn, n_samples=7, n_features=4, seed=33, zero_residuals=zeros)
+
+
+def test_zero_residuals_are_exact_whatever_the_evaluation_order():
+    w, X, y = checks.make_problem(6, 3, seed=3, zero_residuals=2)
+    assert np.all((X * w).sum(axis=1)[:2] - y[:2] == 0) and np.all(X[:2] @ w - y[:2] == 0)
+
+
+@pytest.mark.parametrize(("fn", "message"), [
+    (_mae_nan_at_zero, "0 by 0"),
+    (lambda w, X, y: X.T @ np.where(X @ w - y == 0, 2.0, np.sign(X @ w - y)) / len(y),
+     "mae_gradient(w, X, y) is wrong"),
+    (lambda w, X, y: -X.T @ np.sign(r(w, X, y)) / len(y), "opposite sign"),
+    (lambda w, X, y: (X.T @ np.sign(r(w, X, y)) / len(y), 0.0), "should return numbers"),
+])
+def test_zero_residual_mistakes_are_rejected(fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_mae_gradient(fn, n_samples=6, n_features=3, seed=3, zero_residuals=2)
+
+
+@pytest.mark.parametrize("check, fn", [
+    (checks.check_mse, lambda w, X, y: np.float32(np.mean((X @ w - y) ** 2))),
+    (checks.check_mse_gradient,
+     lambda w, X, y: (2 / len(y) * X.T @ (X @ w - y)).astype(np.float32)),
+])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_float32_answers_pass(check, fn, seed):
+    check(fn, seed=seed)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda w, X, y: (np.mean((X @ w - y) ** 2), 2 / len(y) * X.T @ (X @ w - y)),
+    lambda w, X, y: "0.5",
+    lambda w, X, y: {"mse": 1.0},
+])
+def test_unexpected_return_types_get_a_message_not_a_crash(fn):
+    with pytest.raises(AssertionError):
+        checks.check_mse(fn)
+    with pytest.raises(AssertionError):
+        checks.check_mse_gradient(fn)
+
+
+# The reasoning tasks: a gradient check's fingerprint, and the article's gradient.
+@pytest.mark.parametrize("fn", [
+    lambda c: abs(c - 1) / (abs(c) + 1),
+    lambda c: np.abs(c - 1) / (np.abs(c) + 1),
+    lambda c: 1.0 if c < 0 else abs(c - 1) / (c + 1),
+    lambda c: np.float32(abs(c - 1) / (abs(c) + 1)),
+    lambda c: abs(1 - c) / (1 + abs(c)),
+])
+def test_predicted_rel_error_accepts_equivalent_forms(fn):
+    checks.check_predicted_rel_error(fn)
+
+
+@pytest.mark.parametrize(("fn", "message"), [
+    (lambda c: abs(c - 1) / (c + 1), "negative c"),
+    (lambda c: abs(c - 1) / abs(c + 1), "never exceed 1"),
+    (lambda c: (c - 1) / (c + 1), "cannot be negative"),
+    (lambda c: abs(c - 1), "denominator"),
+    (lambda c: abs(c - 1) / (c + 1) if c > 0 else 0.0, "predicted_rel_error(-30) is wrong"),
+    (lambda c: None, "return"),
+    (lambda c: [0.5, 0.5], "single number"),
+])
+def test_predicted_rel_error_mistakes(fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_predicted_rel_error(fn)
+
+
+def test_predicted_rel_error_stub_is_rejected():
+    def stub(c):
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedError):
+        checks.check_predicted_rel_error(stub)
+    with pytest.raises(NotImplementedError):
+        checks.check_article_factor(stub)
+    with pytest.raises(AssertionError, match="raised ZeroDivisionError"):
+        checks.check_predicted_rel_error(lambda c: 1 / 0)
+
+
+def test_article_factor_matches_the_articles_code(solution):
+    """The task's answer is what the article's code really does, measured here."""
+    for n in (5, 30, 200):
+        w, X, y = checks.make_problem(n, 3, seed=n)
+        true = 2 / n * X.T @ (X @ w - y)
+        assert np.allclose(solution["article_gradient"](w, X, y), -n * true)
+    checks.check_article_factor(solution["article_factor"])
+    checks.check_article_factor(lambda n: -float(n))
+    checks.check_article_factor(lambda n: np.float32(-n))
+
+
+@pytest.mark.parametrize(("fn", "message"), [
+    (lambda n: n, "flipped sign"),
+    (lambda n: -1 / n, "compare the norms"),
+    (lambda n: 1 / n, "compare the norms"),
+    (lambda n: -2 * n, "only the 1/n is missing"),
+    (lambda n: -n / 2, "only the 1/n is missing"),
+    (lambda n: -1, "without dividing by n"),
+    (lambda n: -30, "depends on the number of samples"),
+    (lambda n: -n - 1, "article_factor(5) is wrong"),
+    (lambda n: (-n, 1), "should be a single number"),
+    (lambda n: None, "return"),
+])
+def test_article_factor_mistakes(fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_article_factor(fn)

@@ -10,12 +10,23 @@ from mlopt.checks._core import Mistake, call_on_copies, check_array, check_scala
 from mlopt.gradcheck import numerical_gradient
 from mlopt.losses import absolute_error, squared_error
 
-__all__ = ["check_mse", "check_mse_gradient", "check_mae_gradient", "check_central_difference"]
+__all__ = ["check_mse", "check_mse_gradient", "check_mae_gradient", "check_central_difference",
+           "check_predicted_rel_error", "check_article_factor"]
 
 
-def make_problem(n_samples=5, n_features=3, seed=0):
-    """A small linear-regression problem ``(w, X, y)`` with well-separated residuals."""
+def make_problem(n_samples=5, n_features=3, seed=0, zero_residuals=0):
+    """A small linear-regression problem ``(w, X, y)`` with well-separated residuals.
+
+    With ``zero_residuals=k`` the first ``k`` residuals are exactly 0 however ``X @ w`` is
+    evaluated: ``X`` and ``w`` then hold small integers, so every product and sum is exact.
+    """
     rng = np.random.default_rng(seed)
+    if zero_residuals:
+        X = rng.integers(-3, 4, size=(n_samples, n_features)).astype(float)
+        w = rng.integers(-3, 4, size=n_features).astype(float)
+        r = rng.choice([-1.5, -0.5, 0.5, 1.5, 2.5], size=n_samples)
+        r[:zero_residuals] = 0.0
+        return w, X, X @ w - r
     X = rng.normal(size=(n_samples, n_features))
     w = rng.normal(size=n_features)
     # residuals at least 0.2 away from 0, so sign(r) is unambiguous
@@ -49,6 +60,17 @@ _SUM_OVER_SAMPLES = (
 )
 
 
+def _check_number(got, expected, what, **kwargs):
+    """:func:`check_scalar` that explains, instead of crashing on, a return value of no number."""
+    try:
+        np.asarray(got, dtype=float)
+    except (TypeError, ValueError) as err:
+        raise AssertionError(
+            f"{what} should return one number, got {type(got).__name__} {str(got)[:60]}."
+        ) from err
+    check_scalar(got, expected, what, **kwargs)
+
+
 def _call_linear(fn, name, w, X, y, hint):
     """Call the learner's ``fn(w, X, y)``; turn a NumPy shape error into advice on the shapes."""
     try:
@@ -66,7 +88,11 @@ def _check_gradient(got, expected, what, mistakes, w, X, y):
         check_array(got, expected, what, mistakes=mistakes, context=_context(w, X, y))
     except AssertionError as err:
         per_sample = {X.shape, X.shape[::-1]} - {expected.shape}
-        if np.shape(got) in per_sample and "has shape" in str(err):
+        try:
+            got_shape = np.shape(got)
+        except ValueError:          # e.g. a tuple of an array and a number
+            got_shape = None
+        if got_shape in per_sample and "has shape" in str(err):
             raise AssertionError(
                 f"{err} One entry per sample and feature means the sum over the samples is "
                 f"missing: {_SUM_OVER_SAMPLES}."
@@ -85,12 +111,15 @@ def check_mse(mse, *, n_samples=5, n_features=3, seed=0):
         Mistake(np.sqrt(np.mean(r**2)), "this is the root mean squared error; leave out the sqrt"),
         Mistake(np.mean(np.abs(r)), "this is the mean absolute error; square the residuals"),
         Mistake(np.mean(r) ** 2, "you squared the mean residual; average the squares instead"),
-        Mistake(np.sum(r**2) / (2 * n), "you divided by 2n; the MSE divides by n"),
+        Mistake(np.sum(r**2) / (2 * n), "it is half the MSE: you divided by 2n. That is a "
+                "common convention (scikit-learn's Lasso and D2L minimize (1/2n) Σ r², whose "
+                "gradient has no factor 2), not a bug in itself, but the MSE asked for here "
+                "divides by n"),
         Mistake(np.sum(r**2) / (n - 1) if n > 1 else np.nan,
                 "you divided by n - 1; the MSE is a plain mean, divide by n (np.mean)"),
     ]
     got = _call_linear(mse, "mse", w, X, y, "the MSE is np.mean(r**2), a single number")
-    check_scalar(got, expected, "mse(w, X, y)", mistakes=mistakes, context=_context(w, X, y))
+    _check_number(got, expected, "mse(w, X, y)", mistakes=mistakes, context=_context(w, X, y))
 
 
 def check_mse_gradient(mse_gradient, *, n_samples=5, n_features=3, seed=0):
@@ -105,7 +134,9 @@ def check_mse_gradient(mse_gradient, *, n_samples=5, n_features=3, seed=0):
                 "gradient descent climb the loss"),
         Mistake(n * expected, "it is n times too large: divide the sum by n (the loss is a mean)"),
         Mistake(-n * expected, "it has the opposite sign and misses the 1/n"),
-        Mistake(expected / 2, "it is half the right value: the derivative of r² is 2r"),
+        Mistake(expected / 2, "it is half the right value: (1/n) X.T @ r is the gradient of "
+                "(1/2n) Σ r², a common convention, but the MSE here divides by n, and the "
+                "derivative of r² is 2r"),
         Mistake(2 * r[:, None] * X, "you returned one gradient per sample, shape (n, p); "
                 "average them over the samples: (2/n) X.T @ r"),
         Mistake(-2 * r[:, None] * X, "you returned one gradient per sample with the wrong sign "
@@ -118,12 +149,33 @@ def check_mse_gradient(mse_gradient, *, n_samples=5, n_features=3, seed=0):
     _check_gradient(got, expected, "mse_gradient(w, X, y)", mistakes, w, X, y)
 
 
-def check_mae_gradient(mae_gradient, *, n_samples=5, n_features=3, seed=0):
-    """Check ``mae_gradient(w, X, y)`` = (1/n) Xᵀ sign(Xw − y)."""
-    w, X, y = make_problem(n_samples, n_features, seed)
+def check_mae_gradient(mae_gradient, *, n_samples=5, n_features=3, seed=0, zero_residuals=0):
+    """Check ``mae_gradient(w, X, y)`` = (1/n) Xᵀ sign(Xw − y).
+
+    With ``zero_residuals=k`` the first ``k`` residuals are exactly 0; there any value in
+    [-1, 1] is a valid subgradient of ``|r|``, so every answer
+    (1/n) Xᵀ s with sᵢ = sign(rᵢ) where rᵢ ≠ 0 and sᵢ ∈ [-1, 1] where rᵢ = 0 passes.
+    """
+    w, X, y = make_problem(n_samples, n_features, seed, zero_residuals)
     r = X @ w - y
     n = len(y)
     expected = absolute_error(w, X, y)[1]
+    if zero_residuals:
+        got = _call_linear(mae_gradient, "mae_gradient", w, X, y,
+                           _SUM_OVER_SAMPLES.replace("X.T @ r", "X.T @ np.sign(r)"))
+        if _is_subgradient(got, X, r):
+            return
+        try:
+            has_nan = np.isnan(np.asarray(got, dtype=float)).any()
+        except (TypeError, ValueError):
+            has_nan = False
+        if has_nan:
+            raise AssertionError(
+                f"mae_gradient(w, X, y) contains NaN when {zero_residuals} of the {n} residuals "
+                "are exactly 0 (inputs: " + _context(w, X, y) + "). Something like r / |r| "
+                "divides 0 by 0 there; np.sign(r) gives 0, and any value in [-1, 1] is a valid "
+                "subgradient of |r| at r = 0."
+            )
     mistakes = [
         Mistake(-expected, "it has the opposite sign: d|r|/dr = sign(r) with r = Xw - y"),
         Mistake(n * expected, "it is n times too large: divide by n (the loss is a mean)"),
@@ -143,9 +195,28 @@ def check_mae_gradient(mae_gradient, *, n_samples=5, n_features=3, seed=0):
                 "which keeps one column per sample, shape (n_features, n_samples); the matrix "
                 "product X.T @ np.sign(r) multiplies and sums over the samples"),
     ]
-    got = _call_linear(mae_gradient, "mae_gradient", w, X, y,
-                       _SUM_OVER_SAMPLES.replace("X.T @ r", "X.T @ np.sign(r)"))
+    if not zero_residuals:
+        got = _call_linear(mae_gradient, "mae_gradient", w, X, y,
+                           _SUM_OVER_SAMPLES.replace("X.T @ r", "X.T @ np.sign(r)"))
     _check_gradient(got, expected, "mae_gradient(w, X, y)", mistakes, w, X, y)
+
+
+def _is_subgradient(got, X, r, tol=1e-9):
+    """Whether ``got`` = (1/n) Xᵀ s with s = sign(r) off the zeros of r and s in [-1, 1] on them."""
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    n, p = X.shape
+    if got.shape != (p,) or not np.all(np.isfinite(got)):
+        return False
+    zero = r == 0
+    rest = got - X[~zero].T @ np.sign(r[~zero]) / n
+    A = X[zero].T / n
+    s = np.linalg.lstsq(A, rest, rcond=None)[0]
+    scale = max(1.0, float(np.abs(X).sum() / n))
+    return bool(np.allclose(A @ s, rest, rtol=0, atol=1e-6 * scale)
+                and np.all(np.abs(s) <= 1 + 1e-6))
 
 
 def check_central_difference(central_difference, *, n=3, h=1e-3, seed=0):
@@ -199,3 +270,84 @@ def check_central_difference(central_difference, *, n=3, h=1e-3, seed=0):
     # the forward difference by O(h) = 1e-3: rtol=1e-8 separates them.
     check_array(got, expected, "central_difference(f, x, h)", mistakes=mistakes, rtol=1e-8,
                 context=f"x={np.round(x, 4).tolist()}, h={h}")
+
+
+def _rel_error_of_factor(c):
+    return abs(c - 1) / (abs(c) + 1)
+
+
+def check_predicted_rel_error(predicted_rel_error):
+    """Check ``predicted_rel_error(c)`` = ``abs(c - 1) / (abs(c) + 1)`` for nonzero real ``c``.
+
+    That is what :func:`mlopt.gradcheck.rel_error` returns for an analytic gradient ``c`` times
+    the true one: every coordinate gives :math:`|c g - g| / (|c g| + |g|)`. The check compares
+    with ``rel_error`` itself on a real vector, so it tests the formula against the tool.
+    """
+    from mlopt.gradcheck import rel_error
+
+    g = np.array([0.7, -2.0, 3.5])
+    factors = [2.0, 0.5, 30.0, 1 / 30, 1.0, -30.0, -0.5, -2.0, -1.0]
+    for c in factors:
+        expected = rel_error(c * g, g)
+        assert np.isclose(expected, _rel_error_of_factor(c))
+        mistakes = [
+            Mistake(abs(c - 1) / (c + 1) if c != -1 else np.inf,
+                    "for a negative c, |c g| is |c| |g|, not c |g|: the denominator is "
+                    "|c| + 1"),
+            Mistake(abs(c - 1) / abs(c + 1) if c != -1 else np.inf,
+                    "the denominator of rel_error is |c g| + |g| = (|c| + 1) |g|, not |c g + g|; "
+                    "a relative error can never exceed 1"),
+            Mistake((c - 1) / (c + 1) if c != -1 else np.inf,
+                    "rel_error takes absolute values: it cannot be negative"),
+            Mistake(abs(c - 1), "you left out the denominator |c g| + |g| = (|c| + 1) |g|"),
+        ]
+        try:
+            got = predicted_rel_error(c)
+        except NotImplementedError:
+            raise
+        except Exception as err:  # noqa: BLE001  (the learner's error, shown as a message)
+            raise AssertionError(
+                f"predicted_rel_error({c:.6g}) raised {type(err).__name__}: {err}. The factor c "
+                "can be any nonzero number, negative ones included."
+            ) from err
+        _check_number(got, expected, f"predicted_rel_error({c:.6g})", mistakes=mistakes,
+                     rtol=1e-6, context=f"c = {c:.6g}: an analytic gradient c times the true one")
+
+
+def check_article_factor(article_factor):
+    """Check ``article_factor(n)`` = −n: the article's ``2 Σᵢ (yᵢ − ŷᵢ) xᵢ`` is −n ∇MSE."""
+    for n in (5, 30, 200):
+        mistakes = [
+            Mistake(n, "a gradient check of exactly 1 is the fingerprint of a flipped sign: "
+                    "the factor is negative"),
+            Mistake(-1 / n, "(n - 1)/(n + 1) is the fingerprint of both c = n and c = 1/n; the "
+                    "article's gradient is the larger of the two (compare the norms of the "
+                    "two gradients)"),
+            Mistake(1 / n, "a gradient check of exactly 1 means a flipped sign, and "
+                    "(n - 1)/(n + 1) fits both |c| = n and |c| = 1/n: compare the norms"),
+            Mistake(-2 * n, "the factor 2 of the article is also in the true gradient "
+                    "(2/n) X.T @ (X @ w - y); only the 1/n is missing"),
+            Mistake(-n / 2, "the factor 2 of the article is also in the true gradient "
+                    "(2/n) X.T @ (X @ w - y); only the 1/n is missing"),
+            Mistake(-1.0, "the sign is right to be negative, but the article also sums over the "
+                    "samples without dividing by n"),
+        ]
+        try:
+            got = article_factor(n)
+        except NotImplementedError:
+            raise
+        except Exception as err:  # noqa: BLE001
+            raise AssertionError(
+                f"article_factor({n}) raised {type(err).__name__}: {err}."
+            ) from err
+        try:
+            constant = n != 30 and np.isclose(float(got), -30.0)
+        except (TypeError, ValueError):
+            constant = False
+        if constant:
+            raise AssertionError(
+                f"article_factor({n}) returned -30: the factor depends on the number of "
+                "samples; return it as a function of n."
+            )
+        _check_number(got, -float(n), f"article_factor({n})", mistakes=mistakes,
+                     context=f"n = {n} samples")
