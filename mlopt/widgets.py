@@ -14,6 +14,7 @@ Used from ``notebooks/03_gradient_descent.ipynb`` on.
 
 from __future__ import annotations
 
+import io
 import math
 import warnings
 
@@ -21,6 +22,9 @@ import IPython
 import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
+import PIL.Image
+from IPython.display import clear_output, display
+from matplotlib.figure import Figure
 
 from mlopt.optimizers import adadelta, adagrad, adam, gd, momentum_rate, rmsprop, sgd
 from mlopt.plotting import plot_contour, plot_loss, plot_path
@@ -28,6 +32,7 @@ from mlopt.surfaces import quadratic
 from mlopt.training import minimize
 
 __all__ = [
+    "Explorer",
     "draw_run",
     "plot_gd_run",
     "gd_explorer",
@@ -39,6 +44,7 @@ __all__ = [
 ]
 
 _EXPLORER_ANGLE = math.pi / 6  # the default valley is tilted, as real ones are
+_EXPLORER_FIGSIZE = (9.6, 4.6)  # the width of the notebook column (see use_course_style)
 
 
 def _explorer_quadratic(condition_number):
@@ -101,6 +107,11 @@ def draw_run(history, *, ax_path, ax_loss, label=None, color=None, optimum=0.0):
     return path_line, loss_line
 
 
+def _legend_below(ax):
+    """The legend under the axes: run outcomes are long, and the curves need the room."""
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=1)
+
+
 def _status(result):
     """One line saying how a run of :func:`minimize` ended."""
     if result.status == 0:
@@ -134,7 +145,7 @@ def plot_gd_run(lr, *, surface=None, condition_number=10.0, n_steps=50, x0=(-1.5
     tol : float, default=1e-8
         Stop when the gradient norm is below ``tol``.
     axes : pair of matplotlib Axes, optional
-        Where to draw (path, loss); a new 10 × 4 inch figure by default.
+        Where to draw (path, loss); a new 9.6 × 4.6 inch figure by default.
 
     Returns
     -------
@@ -165,7 +176,7 @@ def plot_gd_run(lr, *, surface=None, condition_number=10.0, n_steps=50, x0=(-1.5
     (True, 124)
     >>> fig, res = plot_gd_run(2.5)                         # beyond 2/L = 2
     >>> res.status, fig.axes[0].get_title()
-    (2, 'η = 2.5 (2/L = 2): diverged at iteration 29')
+    (2, 'η = 2.5 (2/L = 2):\ndiverged at iteration 29')
     >>> plt.close("all")
     """
     if surface is None:
@@ -175,7 +186,7 @@ def plot_gd_run(lr, *, surface=None, condition_number=10.0, n_steps=50, x0=(-1.5
         result = minimize(surface, x0, gd(lr=lr), max_iter=n_steps, tol=tol)
     optimum = float(surface.value(surface.minimizer))
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(10, 4), layout="constrained")
+        fig, axes = plt.subplots(1, 2, figsize=_EXPLORER_FIGSIZE, layout="constrained")
     ax_path, ax_loss = axes
 
     plot_contour(surface, ax=ax_path)
@@ -185,7 +196,7 @@ def plot_gd_run(lr, *, surface=None, condition_number=10.0, n_steps=50, x0=(-1.5
     if surface.hessian is not None:
         lipschitz = np.linalg.eigvalsh(surface.hessian)[-1]
         threshold = f" (2/L = {2 / lipschitz:.3g})"
-    ax_path.set_title(f"η = {lr:.3g}{threshold}: {_status(result)}")
+    ax_path.set_title(f"η = {lr:.3g}{threshold}:\n{_status(result)}", fontsize=10)
     ax_loss.set_title(f"{surface.name}: loss against iteration")
     return ax_path.figure, result
 
@@ -219,7 +230,7 @@ def gd_explorer(surface=None, *, lr=0.5, condition_number=10.0, n_steps=50, x0=(
 
     Returns
     -------
-    ipywidgets.interactive
+    Explorer
         A VBox of sliders and an output area: ``.children[:-1]`` are the sliders, in the
         order learning rate, condition number (default surface only), number of steps,
         start :math:`x_1`, start :math:`x_2`; ``.result`` holds ``(fig, result)`` of the
@@ -238,12 +249,13 @@ def gd_explorer(surface=None, *, lr=0.5, condition_number=10.0, n_steps=50, x0=(
     best fixed step :math:`2/(L+\mu)`, and how many steps :math:`\eta = 1/L` needs as
     :math:`\kappa` grows (about :math:`\kappa` per factor :math:`e`).
 
-    Sliders update on release (``continuous_update=False``): each update reruns and
-    redraws. In JupyterLab the figure is shown by the ``%matplotlib inline`` backend.
+    Sliders update on release (``continuous_update=False``), or on each arrow key: each
+    update reruns and redraws (see :class:`Explorer` for how, and why it does not depend on
+    the matplotlib backend).
 
     References
     ----------
-    .. [1] ipywidgets, "Using Interact", https://ipywidgets.readthedocs.io.
+    .. [1] ipywidgets, "Output widgets", https://ipywidgets.readthedocs.io.
     .. [2] ``notebooks/03_gradient_descent.ipynb``.
 
     Examples
@@ -289,18 +301,162 @@ def gd_explorer(surface=None, *, lr=0.5, condition_number=10.0, n_steps=50, x0=(
             value=x0[i], min=lim[0], max=lim[1], step=0.05, description=f"{name} start",
             **common)
 
-    def update(lr, condition_number, n_steps, x1_start, x2_start):
+    def update(lr, condition_number, n_steps, x1_start, x2_start, axes):
         return plot_gd_run(lr, surface=surface, condition_number=condition_number,
-                           n_steps=n_steps, x0=(x1_start, x2_start))
+                           n_steps=n_steps, x0=(x1_start, x2_start), axes=axes)
 
-    # Outside a kernel (scripts, doctests) there is no output area to clear, and IPython's
-    # clear_output would print terminal control codes instead.
-    return ipywidgets.interactive(update, clear_output=_in_kernel(), **controls)
+    return Explorer(update, controls, figsize=_EXPLORER_FIGSIZE)
 
 
 def _in_kernel():
     shell = IPython.get_ipython()
     return shell is not None and hasattr(shell, "kernel")
+
+
+# --- the explorer widget -----------------------------------------------------------------------
+
+SNAPSHOT_CAPTION = "snapshot: run the cell to use the sliders"
+
+
+def _png(fig, **kwargs):
+    """The figure as a PNG of at most 128 colours: a quarter of the bytes, the same picture."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight", **kwargs)
+    buffer.seek(0)
+    image = PIL.Image.open(buffer).convert("RGB")
+    image = image.quantize(colors=128, method=PIL.Image.Quantize.FASTOCTREE)
+    buffer = io.BytesIO()
+    image.save(buffer, format="png")
+    return buffer.getvalue()
+
+
+class Explorer(ipywidgets.VBox):
+    r"""Controls above a figure that is redrawn from scratch on every change.
+
+    What :func:`gd_explorer`, :func:`momentum_explorer` and :func:`optimizer_race` return.
+    Each change of a control calls ``update(**values, axes=(ax_path, ax_loss))`` on a new
+    figure and shows the result in the output area below the controls.
+
+    Parameters
+    ----------
+    update : callable
+        ``update(**values, axes) -> (fig, result)`` or ``None`` (nothing to draw). Gets one
+        keyword per control (its current value) and a pair of Axes of a new figure; runs and
+        draws. A ``ValueError`` it raises is shown as one line in the output area.
+    controls : dict
+        ``{keyword: widget}``: ipywidgets value widgets, shown in this order, and
+        ``ipywidgets.fixed(value)`` for keywords without a control.
+    figsize : (float, float)
+        Size of each new figure, in inches.
+
+    Attributes
+    ----------
+    children : tuple of widgets
+        The controls, then the :class:`ipywidgets.Output` area: ``children[:-1]`` are the
+        controls.
+    result : tuple or None
+        What the latest ``update`` returned, usually ``(fig, result)``.
+    n_draws : int
+        How many figures have been drawn so far.
+
+    Notes
+    -----
+    Why this works in every front end: each update draws a new
+    :class:`matplotlib.figure.Figure` that pyplot does not track (so no figure is left open),
+    renders it to PNG itself and displays the PNG in an :class:`ipywidgets.Output` after
+    ``clear_output(wait=True)`` (the old picture stays until the new one arrives, so the page
+    does not jump). Nothing depends on the matplotlib backend; ``ipywidgets.interact`` instead
+    redraws inline figures only under a backend named
+    ``module://matplotlib_inline.backend_inline``, and stayed still under the one named
+    ``inline``.
+
+    Stored outputs: besides the widget itself, the cell's output carries a PNG of the last
+    figure with the caption :data:`SNAPSHOT_CAPTION`. Viewers without the running kernel
+    (GitHub, nbconvert, JupyterLab on a notebook that is not trusted yet) show that snapshot
+    instead of the widget's text, and running the cell brings the live controls back.
+
+    Examples
+    --------
+    >>> import ipywidgets
+    >>> from mlopt.plotting import plot_contour
+    >>> from mlopt.surfaces import quadratic
+    >>> def update(kappa, axes):
+    ...     f = quadratic(kappa)
+    ...     plot_contour(f, ax=axes[0])
+    ...     return axes[0].figure, f
+    >>> explorer = Explorer(update, {"kappa": ipywidgets.FloatSlider(2.0, min=1, max=10)},
+    ...                     figsize=(6, 3))
+    >>> explorer.children[0].value = 5.0
+    >>> explorer.n_draws, explorer.result[1].name
+    (2, 'quadratic, κ = 5')
+    """
+
+    def __init__(self, update, controls, *, figsize):
+        self._update = update
+        self._figsize = tuple(figsize)
+        self._fixed = {k: w.value for k, w in controls.items()
+                       if isinstance(w, ipywidgets.fixed)}
+        self.controls = {k: w for k, w in controls.items()
+                         if not isinstance(w, ipywidgets.fixed)}
+        self.output = ipywidgets.Output()
+        super().__init__(children=[*self.controls.values(), self.output])
+        self.result = None
+        self.n_draws = 0
+        self._figure = None
+        for widget in self.controls.values():
+            widget.observe(self.update, names="value")
+        self.update()
+
+    @property
+    def kwargs(self):
+        """The current value of every control (and of the fixed keywords)."""
+        return {**{k: w.value for k, w in self.controls.items()}, **self._fixed}
+
+    def update(self, change=None):
+        """Run and draw with the current values; called on every change of a control."""
+        fig = Figure(figsize=self._figsize, layout="constrained")
+        axes = fig.subplots(1, 2)
+        live = _in_kernel()  # outside a kernel there is no output area to draw into
+        with self.output:
+            if live:
+                clear_output(wait=True)
+            try:
+                self.result = self._update(axes=axes, **self.kwargs)
+            except ValueError as error:  # a combination of values the method rejects
+                self.result = None
+                print(f"Cannot draw this setting: {error}")
+                if not live:
+                    raise
+            if self.result is None:
+                self._figure = None
+                return
+            self._figure = self.result[0]
+            self.n_draws += 1
+            if live:
+                title = self._figure.axes[0].get_title()
+                display({"image/png": _png(self._figure), "text/plain": f"<figure: {title}>"},
+                        raw=True)
+
+    def snapshot_png(self, dpi=60):
+        """The latest figure as a small PNG, captioned :data:`SNAPSHOT_CAPTION`."""
+        if self._figure is None:
+            return None
+        caption = self._figure.text(0.5, 1.0, SNAPSHOT_CAPTION, ha="center", va="bottom",
+                                    fontsize=11, style="italic", color="0.3")
+        try:
+            return _png(self._figure, dpi=dpi)
+        finally:
+            caption.remove()
+
+    def _repr_mimebundle_(self, **kwargs):
+        bundle = super()._repr_mimebundle_(**kwargs)
+        # The widget renderer wins where it can run (a live, trusted output); everywhere else
+        # the front end falls back to the snapshot, never to the widget's repr.
+        bundle["text/plain"] = SNAPSHOT_CAPTION
+        png = self.snapshot_png()
+        if png is not None:
+            bundle["image/png"] = png
+        return bundle
 
 
 # --- the optimizer race ------------------------------------------------------------------------
@@ -378,7 +534,7 @@ def plot_race(surface=None, optimizers=("gd", "momentum", "nesterov", "adam"), *
     condition_number : float, default=10.0
         :math:`\kappa` of the default quadratic; ignored when ``surface`` is given.
     axes : pair of matplotlib Axes, optional
-        Where to draw (path, loss); a new 11 × 4.5 inch figure by default.
+        Where to draw (path, loss); a new 9.6 × 4.6 inch figure by default.
 
     Returns
     -------
@@ -429,7 +585,7 @@ def plot_race(surface=None, optimizers=("gd", "momentum", "nesterov", "adam"), *
             results[n] = minimize(surface, start, opts[n], max_iter=n_steps, tol=tol)
     optimum = float(surface.value(surface.minimizer))
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
+        fig, axes = plt.subplots(1, 2, figsize=_EXPLORER_FIGSIZE, layout="constrained")
     ax_path, ax_loss = axes
     plot_contour(surface, ax=ax_path)
     ax_path.set_aspect("equal")
@@ -438,12 +594,12 @@ def plot_race(surface=None, optimizers=("gd", "momentum", "nesterov", "adam"), *
         draw_run(res.history, ax_path=ax_path, ax_loss=ax_loss, label=label, color=f"C{i}",
                  optimum=optimum)
     ax_path.get_legend().remove()
-    ax_loss.legend(fontsize=8)
+    _legend_below(ax_loss)
     uses_momentum = [n for n in names if n in ("momentum", "nesterov")]
     extra = f", momentum μ = {momentum:.3g}" if uses_momentum else ""
-    ax_path.set_title(f"{surface.name}: paths from ({start[0]:.3g}, {start[1]:.3g}){extra}",
+    ax_path.set_title(f"{surface.name}:\npaths from ({start[0]:.3g}, {start[1]:.3g}){extra}",
                       fontsize=10)
-    ax_loss.set_title("loss − optimum against iteration (log scale)")
+    ax_loss.set_title("loss − optimum against iteration\n(log scale)", fontsize=10)
     return ax_path.figure, results
 
 
@@ -481,7 +637,7 @@ def optimizer_race(surface=None, *, optimizers=("gd", "momentum", "nesterov", "a
 
     Returns
     -------
-    ipywidgets.interactive
+    Explorer
         ``.children[:-1]`` are the controls, in the order: the optimizer selection, one
         learning-rate slider per optimizer (``"lr <name>"``), momentum, κ (default surface
         only), steps; ``.result`` holds ``(fig, results)`` of the latest race.
@@ -542,16 +698,16 @@ def optimizer_race(surface=None, *, optimizers=("gd", "momentum", "nesterov", "a
     controls["n_steps"] = ipywidgets.IntSlider(
         value=n_steps, min=1, max=1000, description="steps", **common)
 
-    def update(**values):  # **: the controls keep the order of `controls` above
+    def update(axes, **values):
         chosen = [n for n in names if n in values["selected"]]
         if not chosen:
             print("Select at least one optimizer.")
             return None
         return plot_race(surface, chosen, lr={n: values[f"lr_{n}"] for n in chosen},
                          momentum=values["momentum"], n_steps=values["n_steps"], x0=x0,
-                         condition_number=values["condition_number"])
+                         condition_number=values["condition_number"], axes=axes)
 
-    return ipywidgets.interactive(update, clear_output=_in_kernel(), **controls)
+    return Explorer(update, controls, figsize=_EXPLORER_FIGSIZE)
 
 
 def _check_lr_range(lr_range):
@@ -590,7 +746,7 @@ def plot_momentum_run(lr, momentum, *, nesterov=False, condition_number=10.0, n_
     tol : float, default=1e-8
         Stop when the gradient norm is below ``tol``.
     axes : pair of matplotlib Axes, optional
-        Where to draw (path, loss); a new 11 × 4.5 inch figure by default.
+        Where to draw (path, loss); a new 9.6 × 4.6 inch figure by default.
 
     Returns
     -------
@@ -621,7 +777,7 @@ def plot_momentum_run(lr, momentum, *, nesterov=False, condition_number=10.0, n_
     --------
     >>> fig, res = plot_momentum_run(0.5, 0.9, condition_number=100.0, n_steps=500)
     >>> res.success, fig.axes[0].get_title()
-    (True, 'heavy ball, η = 0.5, μ = 0.9: ρ = 0.9487, converged in 307 steps')
+    (True, 'heavy ball, η = 0.5, μ = 0.9: ρ = 0.9487,\nconverged in 307 steps')
     >>> plt.close("all")
     """
     surface = _explorer_quadratic(condition_number)
@@ -634,7 +790,7 @@ def plot_momentum_run(lr, momentum, *, nesterov=False, condition_number=10.0, n_
     eigenvalues = [1.0 / condition_number, 1.0]
     rate = momentum_rate(lr, momentum, eigenvalues, nesterov=nesterov)
     if axes is None:
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), layout="constrained")
+        fig, axes = plt.subplots(1, 2, figsize=_EXPLORER_FIGSIZE, layout="constrained")
     ax_path, ax_loss = axes
     plot_contour(surface, ax=ax_path)
     ax_path.set_aspect("equal")
@@ -649,13 +805,13 @@ def plot_momentum_run(lr, momentum, *, nesterov=False, condition_number=10.0, n_
         guide = result.history.loss[0] * rate ** (2.0 * t)
     ax_loss.plot(t, np.where(guide > 0, guide, np.nan), "k--", lw=0.8,
                  label=f"f(x₀) ρ^2t, ρ = {rate:.4f}")
-    ax_loss.legend(fontsize=8)
+    _legend_below(ax_loss)
     ax_loss.set_ylim(bottom=max(ax_loss.get_ylim()[0], 1e-20))
-    ax_path.set_title(f"{name}, η = {lr:.3g}, μ = {momentum:.3g}: ρ = {rate:.4f}, "
+    ax_path.set_title(f"{name}, η = {lr:.3g}, μ = {momentum:.3g}: ρ = {rate:.4f},\n"
                       f"{_status(result)}", fontsize=10)
     sk = math.sqrt(condition_number)
     best_lr, best_m = 4 / (1 + 1 / sk) ** 2, ((sk - 1) / (sk + 1)) ** 2
-    ax_loss.set_title(f"κ = {condition_number:.3g}; heavy-ball optimum η* = {best_lr:.3g}, "
+    ax_loss.set_title(f"κ = {condition_number:.3g}; heavy-ball optimum\nη* = {best_lr:.3g}, "
                       f"μ* = {best_m:.3g}, ρ* = {(sk - 1) / (sk + 1):.4f}", fontsize=10)
     return ax_path.figure, result
 
@@ -690,7 +846,7 @@ def momentum_explorer(*, lr=0.5, momentum=0.9, condition_number=10.0, n_steps=10
 
     Returns
     -------
-    ipywidgets.interactive
+    Explorer
         ``.children[:-1]`` are the controls: lr, momentum, κ, steps, Nesterov; ``.result``
         holds ``(fig, result)`` of the latest run.
 
@@ -740,8 +896,9 @@ def momentum_explorer(*, lr=0.5, momentum=0.9, condition_number=10.0, n_steps=10
         "nesterov": ipywidgets.Checkbox(value=nesterov, description="Nesterov"),
     }
 
-    def update(lr, momentum, condition_number, n_steps, nesterov):
+    def update(lr, momentum, condition_number, n_steps, nesterov, axes):
         return plot_momentum_run(lr, momentum, nesterov=nesterov,
-                                 condition_number=condition_number, n_steps=n_steps, x0=x0)
+                                 condition_number=condition_number, n_steps=n_steps, x0=x0,
+                                 axes=axes)
 
-    return ipywidgets.interactive(update, clear_output=_in_kernel(), **controls)
+    return Explorer(update, controls, figsize=_EXPLORER_FIGSIZE)

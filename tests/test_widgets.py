@@ -10,7 +10,7 @@ import pytest
 from mlopt.optimizers import gd
 from mlopt.surfaces import quadratic, rosenbrock
 from mlopt.training import minimize
-from mlopt.widgets import draw_run, gd_explorer, plot_gd_run
+from mlopt.widgets import Explorer, draw_run, gd_explorer, plot_gd_run
 
 
 @pytest.fixture(autouse=True)
@@ -64,7 +64,7 @@ def test_condition_number_sets_the_valley_and_keeps_L_equal_to_one():
 
 def test_explorer_builds_and_redraws_on_slider_change():
     explorer = gd_explorer(lr=0.5, n_steps=40)
-    assert isinstance(explorer, ipywidgets.interactive)
+    assert isinstance(explorer, Explorer)
     lr_slider, kappa_slider, steps, x1, x2 = explorer.children[:-1]
     assert isinstance(lr_slider, ipywidgets.FloatLogSlider)
     assert isinstance(kappa_slider, ipywidgets.FloatLogSlider)

@@ -2,7 +2,6 @@
 
 import warnings
 
-import ipywidgets
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -12,6 +11,7 @@ from mlopt.surfaces import beale, quadratic, rosenbrock
 from mlopt.training import minimize
 from mlopt.widgets import (
     RACE_OPTIMIZERS,
+    Explorer,
     momentum_explorer,
     optimizer_race,
     plot_momentum_run,
@@ -103,7 +103,7 @@ def test_race_rejects_bad_input(kwargs, match):
 def test_race_widget_builds_and_redraws():
     race = optimizer_race(optimizers=["gd", "momentum", "adam"],
                           lr={"gd": 1.0, "momentum": 0.3, "adam": 0.1}, n_steps=40)
-    assert isinstance(race, ipywidgets.interactive)
+    assert isinstance(race, Explorer)
     controls = race.children[:-1]
     assert [w.description for w in controls] == [
         "optimizers", "lr gd", "lr momentum", "lr adam", "momentum", "κ", "steps"]
