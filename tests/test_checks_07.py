@@ -498,3 +498,122 @@ MORE_MISTAKES = [
 def test_more_mistakes_are_named(check, fn, message):
     with pytest.raises(AssertionError, match=re.escape(message)):
         check(fn)
+
+
+# Issue 8: the range-test task. Issue 9: seeds, a run that never stops, float32, odd returns.
+def _blow(lrs, smoothed):
+    return checks.blow_up(lrs, smoothed)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lrs, s: _blow(lrs, s) / 10,
+    lambda lrs, s: _blow(lrs, s) / 3,
+    lambda lrs, s: _blow(lrs, s) / 30,
+    lambda lrs, s: lrs[np.argmin(s)],                  # the bottom of the curve
+    lambda lrs, s: lrs[np.argmin(s)] / 10,             # fastai's "minimum / 10"
+    lambda lrs, s: np.float32(_blow(lrs, s) / 10),
+    lambda lrs, s: np.array([_blow(lrs, s) / 5]),
+    lambda lrs, s: lrs[np.flatnonzero(s > 3 * np.minimum.accumulate(s))[0]] / 5,
+], ids=["blow/10", "blow/3", "blow/30", "argmin", "argmin/10", "float32", "array",
+        "own blow-up rule"])
+def test_choose_peak_lr_accepts_sensible_rules(fn):
+    checks.check_choose_peak_lr(fn)
+    checks.check_choose_peak_lr(fn, problems=((0.3, 1), (1.0, 3), (2.0, 4)))
+
+
+@pytest.mark.parametrize(("fn", "message"), [
+    (lambda lrs, s: _blow(lrs, s), "at or above the blow-up"),
+    (lambda lrs, s: lrs[-1], "at or above the blow-up"),
+    (lambda lrs, s: 0.05, "not return a fixed number"),
+    (lambda lrs, s: lrs[0], "has not got anywhere"),
+    (lambda lrs, s: _blow(lrs, s) / 1000, "has not got anywhere"),
+    (lambda lrs, s: _blow(lrs, s) / 1.05, "diverged"),
+    (lambda lrs, s: -_blow(lrs, s) / 10, "positive number"),
+    (lambda lrs, s: None, "return"),
+    (lambda lrs, s: (_blow(lrs, s) / 10, 1.0), "one number"),
+    (lambda lrs, s: "0.1", "not return a fixed number"),
+])
+def test_choose_peak_lr_mistakes(fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_choose_peak_lr(fn)
+
+
+def test_choose_peak_lr_sorting_in_place_is_caught():
+    def in_place(lrs, s):
+        s.sort()
+        return lrs[0] * 100
+
+    with pytest.raises(AssertionError, match="modified its input"):
+        checks.check_choose_peak_lr(in_place)
+
+
+def test_range_problems_need_different_rates():
+    """The problems' stable rates differ, so a fixed number cannot pass them all."""
+    limits = []
+    for scale, seed in checks.RANGE_PROBLEMS + ((0.3, 1), (1.0, 3), (2.0, 4)):
+        X, y = checks.make_range_problem(scale, seed)
+        limits.append(2 / (2 / len(y) * np.linalg.norm(X, 2) ** 2))
+        lrs, smoothed = checks.range_test(X, y)
+        assert 0.8 * limits[-1] < checks.blow_up(lrs, smoothed) < 3 * limits[-1]
+    assert max(limits) / min(limits) > 50
+
+
+def _loop(**flags):
+    def fn(X, y, X_val, y_val, lr, batch_size, max_epochs, patience, warmup_steps, seed):
+        return checks._train(X, y, X_val, y_val, lr=lr, batch_size=batch_size,
+                             max_epochs=max_epochs, patience=patience,
+                             warmup_steps=warmup_steps, seed=seed, **flags)
+    return fn
+
+
+def _fixed_seed(X, y, X_val, y_val, lr, batch_size, max_epochs, patience, warmup_steps, seed):
+    return _loop()(X, y, X_val, y_val, lr, batch_size, max_epochs, patience, warmup_steps, 0)
+
+
+_global_counter = {"calls": 0}
+
+
+def _unseeded(X, y, X_val, y_val, lr, batch_size, max_epochs, patience, warmup_steps, seed):
+    _global_counter["calls"] += 1          # a fresh seed every call, like the global np.random
+    return _loop()(X, y, X_val, y_val, lr, batch_size, max_epochs, patience, warmup_steps,
+                   1000 + _global_counter["calls"])
+
+
+NEVER_STOPS = dict(n_train=40, n_features=4, batch_size=8, max_epochs=8, patience=100,
+                   warmup_steps=0, seed=4)
+
+
+def test_the_never_stopping_problem_has_its_best_epoch_last():
+    X, y, X_val, y_val = checks.make_problem(40, 60, 4, 4)
+    lr = 0.5 / (2 / 40 * np.linalg.norm(X, 2) ** 2)
+    _, best = checks._train(X, y, X_val, y_val, lr=lr, batch_size=8, max_epochs=8,
+                            patience=100, warmup_steps=0, seed=4)
+    assert best == 8
+
+
+@pytest.mark.parametrize(("fn", "kwargs", "message"), [
+    (_fixed_seed, {"seed": 3}, "wrong"),
+    (_fixed_seed, {}, "ignores its seed"),
+    (_unseeded, {}, "not reproducible"),
+    (_loop(short=True), NEVER_STOPS, "max_epochs - 1"),
+])
+def test_seed_and_epoch_count_mistakes(fn, kwargs, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_train_with_early_stopping(fn, **kwargs)
+
+
+def test_float32_training_loop_passes(solution):
+    def f32(*args):
+        w, best = solution["train_with_early_stopping"](*args)
+        return w.astype(np.float32), best
+
+    checks.check_train_with_early_stopping(f32)
+    checks.check_train_with_early_stopping(solution["train_with_early_stopping"], **NEVER_STOPS)
+
+
+@pytest.mark.parametrize("fn", [lambda *a: 0.1, lambda *a: (0.1, 0.2), lambda *a: "0.1",
+                                lambda *a: [0.1]])
+def test_schedule_checks_explain_odd_returns(fn):
+    for check in (checks.check_cosine_lr, checks.check_step_decay_lr):
+        with pytest.raises(AssertionError):
+            check(fn)

@@ -380,7 +380,7 @@ def make_problem(n_train=40, n_val=60, n_features=30, seed=0):
 def _train(X, y, X_val, y_val, *, lr, batch_size, max_epochs, patience, warmup_steps, seed,
            restart=False, epochs_as_steps=False, reseed=False, restore=True, floor=False,
            t0=0, no_warmup=False, t_per_epoch=False, full_batch=False, monitor_train=False,
-           no_stop=False):
+           no_stop=False, short=False):
     """The capstone's loop written out, with switches that reproduce typical mistakes."""
     steps_per_epoch = len(y) // batch_size if floor else math.ceil(len(y) / batch_size)
     total = max_epochs if epochs_as_steps else max_epochs * steps_per_epoch
@@ -390,7 +390,7 @@ def _train(X, y, X_val, y_val, *, lr, batch_size, max_epochs, patience, warmup_s
     params, val_losses = [w], [squared_error(w, X_val, y_val)[0]]
     train_losses = [squared_error(w, X, y)[0]]
     t = t0
-    for _ in range(max_epochs):
+    for _ in range(max_epochs - 1 if short else max_epochs):
         batches = minibatches(X, y, batch_size, np.random.default_rng(seed) if reseed else rng)
         for i, (X_b, y_b) in enumerate(batches):
             grad = squared_error(w, X, y)[1] if full_batch else squared_error(w, X_b, y_b)[1]
@@ -407,6 +407,37 @@ def _train(X, y, X_val, y_val, *, lr, batch_size, max_epochs, patience, warmup_s
         if stop is not None:
             break
     return (params[best] if restore else w), best
+
+
+def _check_seed_is_used(train_with_early_stopping, X, y, X_val, y_val, kw, w_first, w_ref,
+                        what):
+    """Another seed must change the result (as it changes the reference's), the same seed must
+    reproduce it: a private default_rng(0), the global np.random or an unseeded generator fail."""
+    other = kw["seed"] + 1
+    args = (X, y, X_val, y_val, kw["lr"], kw["batch_size"], kw["max_epochs"], kw["patience"],
+            kw["warmup_steps"])
+    ref = _train(X, y, X_val, y_val, **{**kw, "seed": other})[0]
+    got = [train_with_early_stopping(*[a.copy() if isinstance(a, np.ndarray) else a
+                                       for a in args], other) for _ in range(2)]
+    w_a, w_b = (np.asarray(g[0], dtype=float) if isinstance(g, (tuple, list)) and len(g) == 2
+                else None for g in got)
+    if w_a is None or w_b is None:
+        raise AssertionError(f"{what} should return the pair `w_best, best_epoch` "
+                             f"(seed={other}).")
+    if w_a.shape == w_b.shape and not np.allclose(w_a, w_b, rtol=1e-12, atol=1e-14):
+        raise AssertionError(
+            f"{what} is not reproducible: two calls with seed={other} returned different "
+            "parameters. Draw every random number from rng = np.random.default_rng(seed), "
+            "created once, not from np.random's global functions or an unseeded generator.")
+    if (w_a.shape == np.shape(w_first) and np.allclose(w_a, w_first, rtol=1e-12, atol=1e-14)
+            and not np.allclose(ref, w_ref, rtol=1e-9)):
+        raise AssertionError(
+            f"{what} ignores its seed: seed={kw['seed']} and seed={other} give the same "
+            "parameters, while the batches should be shuffled differently. Create the "
+            "generator from the argument, rng = np.random.default_rng(seed), not from a fixed "
+            "number.")
+    check_array(w_a, ref, f"w_best from {what} with seed={other}",
+                context=f"the same problem, seed={other}")
 
 
 def check_train_with_early_stopping(train_with_early_stopping, *, n_train=40, n_features=30,
@@ -442,6 +473,20 @@ def check_train_with_early_stopping(train_with_early_stopping, *, n_train=40, n_
     if not (isinstance(got, (tuple, list)) and len(got) == 2):
         raise AssertionError(f"{what} should return the pair `w_best, best_epoch`.")
     w_got, best_got = got
+    if _again:
+        again = train_with_early_stopping(X.copy(), y.copy(), X_val.copy(), y_val.copy(), lr,
+                                          batch_size, max_epochs, patience, warmup_steps, seed)
+        try:
+            same = np.allclose(np.asarray(again[0], dtype=float),
+                               np.asarray(w_got, dtype=float), rtol=1e-12, atol=1e-14)
+        except (TypeError, ValueError, IndexError):
+            same = True          # an odd return value is explained below
+        if not same:
+            raise AssertionError(
+                f"{what} is not reproducible: two calls with seed={seed} returned different "
+                "parameters. Draw every random number from rng = np.random.default_rng(seed), "
+                "created once, not from np.random's global functions or an unseeded "
+                "generator.")
     variants = [
         (dict(restart=True), "the schedule restarts every epoch: it must be called with the "
          "global step count t (0, 1, 2, ... across epochs), not with the index of the batch "
@@ -466,6 +511,9 @@ def check_train_with_early_stopping(train_with_early_stopping, *, n_train=40, n_
          "whole run: stop as soon as early_stopping returns a stopping epoch (in a real run "
          "the later epochs are never computed, and a later, lower validation loss must not "
          "be used)"),
+        (dict(short=True), "the loop ran max_epochs - 1 epochs: run at most max_epochs "
+         "(for epoch in range(1, max_epochs + 1), or range(max_epochs)); here the patience "
+         "never runs out and the best epoch is the last"),
         (dict(monitor_train=True), "early stopping watches the validation loss; you gave it "
          "the training loss (early_stopping(train_losses, val_losses, patience): validation "
          "second)"),
@@ -486,6 +534,8 @@ def check_train_with_early_stopping(train_with_early_stopping, *, n_train=40, n_
                              f"(the parameters are right: return the epoch they come from)."
                              + hint.get(off, ""))
     if _again:
+        _check_seed_is_used(train_with_early_stopping, X, y, X_val, y_val, kw, w_got, res.x,
+                            what)
         # A second problem: a last, smaller batch (math.ceil must count it) and a shorter
         # patience, after which the validation loss falls lower again (so the stop matters).
         check_train_with_early_stopping(
@@ -493,3 +543,141 @@ def check_train_with_early_stopping(train_with_early_stopping, *, n_train=40, n_
             n_train=n_train - 3 if n_train % batch_size == 0 else n_train,
             n_features=n_features, batch_size=batch_size, max_epochs=max_epochs,
             patience=2 if patience != 2 else 3, warmup_steps=warmup_steps, seed=seed)
+
+
+# --- Task 5: choose a peak rate from a range test ----------------------------------------------
+
+def make_range_problem(scale=1.0, seed=0, n_samples=200, n_features=5):
+    """A well-conditioned noisy regression whose features are multiplied by ``scale``.
+
+    Scaling the features by ``s`` scales the curvature by ``s²`` and the stable rates by
+    ``1/s²``: a rate that is right for one scale is 100 times too large or too small for
+    another, so only a rule that reads the range test passes on all of them.
+    """
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_samples, n_features)) * scale * np.linspace(1.0, 0.4, n_features)
+    w = rng.normal(size=n_features) / scale
+    y = X @ w + 0.5 * rng.normal(size=n_samples)
+    return X, y
+
+
+def range_test(X, y, *, batch_size=10, lr_min=1e-5, lr_max=1e3, epochs=10, seed=0, beta=0.9):
+    """A learning-rate range test as in lesson 07: the rates tried and the smoothed batch losses.
+
+    Mini-batch SGD on the mean squared error from zeros, the rate multiplied by a constant
+    factor after every step from ``lr_min`` towards ``lr_max``; the run ends when the loss has
+    grown 10⁸-fold. The batch losses are smoothed by a bias-corrected moving average with
+    factor ``beta``.
+
+    Returns
+    -------
+    lrs, smoothed : ndarray, shape (n_steps,)
+        The rate of each step and the smoothed loss of its batch.
+    """
+    import warnings
+
+    from mlopt.schedules import exponential
+    from mlopt.training import DivergenceWarning
+
+    n_steps = epochs * math.ceil(len(y) / batch_size)
+    gamma = (lr_max / lr_min) ** (1 / n_steps)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)
+        res = minimize_stochastic(squared_error, np.zeros(X.shape[1]), X, y,
+                                  sgd(lr=exponential(lr_min, gamma)), batch_size=batch_size,
+                                  epochs=epochs, rng=seed, divergence_factor=1e8)
+    lrs, losses = res.history.lr, res.history.loss
+    keep = np.isfinite(lrs[: len(losses)]) & np.isfinite(losses[: len(lrs)])
+    lrs, losses = lrs[: len(keep)][keep], losses[: len(keep)][keep]
+    s, smoothed = 0.0, []
+    for k, loss in enumerate(losses):
+        s = beta * s + (1 - beta) * loss
+        smoothed.append(s / (1 - beta ** (k + 1)))
+    return lrs, np.array(smoothed)
+
+
+def blow_up(lrs, smoothed, factor=4.0):
+    """The first rate at which the smoothed loss exceeds ``factor`` times its minimum so far."""
+    above = np.flatnonzero(smoothed > factor * np.minimum.accumulate(smoothed))
+    return float(lrs[above[0]]) if above.size else float(lrs[-1])
+
+
+def cosine_excess(X, y, peak, *, epochs=20, batch_size=10, seed=1):
+    """Excess loss f(w) − f* after ``epochs`` of SGD with cosine decay from ``peak`` (inf if
+    the run diverged)."""
+    import warnings
+
+    from mlopt.training import DivergenceWarning
+
+    f_star = squared_error(np.linalg.lstsq(X, y, rcond=None)[0], X, y)[0]
+    total = epochs * math.ceil(len(y) / batch_size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DivergenceWarning)
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = minimize_stochastic(squared_error, np.zeros(X.shape[1]), X, y,
+                                  sgd(lr=cosine(peak, total)), batch_size=batch_size,
+                                  epochs=epochs, rng=seed)
+    return float(res.fun - f_star) if res.success and np.isfinite(res.fun) else math.inf
+
+
+RANGE_PROBLEMS = ((1.0, 0), (3.0, 2))
+"""(scale, seed) of the visible test's problems; the hidden tests use others."""
+
+
+def check_choose_peak_lr(choose_peak_lr, problems=RANGE_PROBLEMS, *, tolerance=20.0):
+    """Check ``choose_peak_lr(lrs, smoothed) -> peak`` by training with the rate it picks.
+
+    On each problem the range test is run, the learner's rule picks a peak rate, and 20 epochs
+    of SGD with cosine decay from it are compared with the same training from the peaks
+    blow-up/2, /3, /5 and /10: the pick passes if it is a positive number below the blow-up,
+    the run does not diverge, and its excess loss is at most ``tolerance`` times the median of
+    theirs. Every sensible rule passes (blow-up/10, blow-up/3, the bottom of the curve, ...).
+    """
+    what = "choose_peak_lr(lrs, smoothed)"
+    picks = []
+    for scale, seed in problems:
+        X, y = make_range_problem(scale, seed)
+        lrs, smoothed = range_test(X, y)
+        lrs_copy, smoothed_copy = lrs.copy(), smoothed.copy()
+        got = choose_peak_lr(lrs_copy, smoothed_copy)
+        if not (np.array_equal(lrs_copy, lrs) and np.array_equal(smoothed_copy, smoothed)):
+            raise AssertionError(f"{what} modified its input arrays; work on copies.")
+        if got is None:
+            raise AssertionError(f"{what} returned None. Did you forget `return`?")
+        try:
+            peak = float(np.asarray(got, dtype=float).reshape(()))
+        except (TypeError, ValueError):
+            raise AssertionError(f"{what} should return one number, the peak rate, got "
+                                 f"{type(got).__name__} {str(got)[:60]}.") from None
+        blown = blow_up(lrs, smoothed)
+        context = (f"a range test over {len(lrs)} steps, rates {lrs[0]:.3g} to {lrs[-1]:.3g}; "
+                   f"the smoothed loss blows up at {blown:.4g} (4 times its minimum so far) "
+                   f"and is lowest at {lrs[np.argmin(smoothed)]:.4g}")
+        if not (np.isfinite(peak) and peak > 0):
+            raise AssertionError(f"{what} returned {peak!r}; a learning rate is a positive "
+                                 f"number ({context}).")
+        picks.append(peak)
+        if len(picks) > 1 and np.isclose(picks[-1], picks[0], rtol=1e-9):
+            raise AssertionError(
+                f"{what} returned {peak:.6g} for two problems whose stable rates differ by a "
+                f"factor of about {(scale / problems[0][0]) ** 2:.3g}: the rule must read the "
+                "range test it is given, not return a fixed number.")
+        if peak >= blown:
+            raise AssertionError(
+                f"{what} picked {peak:.4g}, at or above the blow-up ({context}). At the blow-up "
+                "the loss is already exploding within a few steps: a rate for a whole run must "
+                "be well below it.")
+        excess = cosine_excess(X, y, peak)
+        reference = {k: cosine_excess(X, y, blown / k) for k in (2, 3, 5, 10)}
+        yardstick = float(np.median(list(reference.values())))
+        if not np.isfinite(excess):
+            raise AssertionError(
+                f"{what} picked {peak:.4g} ({context}); 20 epochs of SGD with cosine decay from "
+                "it diverged. Leave a margin below the blow-up: the range test used each rate "
+                "for one step only, a real run uses the peak for many.")
+        if excess > tolerance * yardstick:
+            raise AssertionError(
+                f"{what} picked {peak:.4g} ({context}); after 20 epochs with cosine decay from "
+                f"it the excess loss is {excess:.3g}, more than {tolerance:g} times the "
+                f"{yardstick:.3g} reached from peaks between blow-up/10 and blow-up/2: the rate "
+                "is so small that the run has not got anywhere yet.")
