@@ -13,3 +13,8 @@ typical wrong answers and asserts that every one is rejected with the right mess
 from mlopt.checks._core import Mistake, call_on_copies, check_array, check_scalar
 
 __all__ = ["Mistake", "call_on_copies", "check_array", "check_scalar"]
+
+# A failed check shows its message, not a traceback through mlopt (in a Jupyter kernel).
+from mlopt.checks import _feedback  # noqa: E402
+
+_feedback.install()
