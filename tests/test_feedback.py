@@ -84,7 +84,8 @@ def test_a_wrong_answer_shows_the_checks_message_only(session):
 
 def test_a_task_failing_because_of_a_wrong_earlier_answer_names_it(session):
     _, lines = _error(session.cells[7])
-    assert lines[-1] == "gradient_descent uses gd_step, whose check failed above: fix gd_step first."
+    assert lines[-1] == ("gradient_descent uses gd_step, whose check failed above: "
+                         "fix gd_step first.")
     assert len(lines) == 3
 
 
