@@ -3,26 +3,75 @@
 Command line (from the repository root, as the Makefile does)::
 
     python -m mlopt.grading validate exercises/01_.../01_....ipynb
-    python -m mlopt.grading grade --output grades.csv
+    python -m mlopt.grading grade --output grades.csv [--cell-timeout 30] [--submission-timeout 300]
 
-Grading never touches ``submitted/``: nbgrader runs in a temporary copy of the course, and only
-``grades.csv`` and the ``autograded/`` notebooks (with every learner's outputs and scores) are
-copied back.
+``validate`` runs the learner's own notebook in one kernel, like nbgrader's Validate button: it
+is their own code, no sandbox needed.
+
+``grade`` autogrades ``submitted/<student>/<chapter>/<chapter>.ipynb`` with nbgrader, designed
+for hostile and broken submissions (issue 9):
+
+Why this design
+---------------
+* **Trusted checks, sandboxed answers.** Running the learner's code in the same process as the
+  tests cannot be made safe: an answer can rebind ``check_*``, patch ``mlopt.checks`` (even from
+  inside the function a check calls) or read the check's frames. So nbgrader's ``Execute`` step
+  is replaced by :class:`SandboxedExecute`: the *definitions* of the learner's cells (imports,
+  functions, classes, assignments; loops and calls at top level are the learner's experiments
+  and are skipped) run in a separate process (:mod:`mlopt.sandbox`); the setup and test cells,
+  taken from the release by nbgrader, run in the grader, where the names the task asks for
+  (those the release's answer cells define) are proxies that call into the sandbox. Results
+  come back as data (numbers, arrays, tuples, ...) decoded without pickle, so a submission can
+  only return values; it cannot change the code that judges them. Scores are written by
+  nbgrader (``SaveAutoGrades`` into its gradebook) and exported by ``nbgrader export``.
+* **Isolation with the tools that exist.** As root (CI, a JupyterHub host) the sandbox runs as
+  the unprivileged user ``mlopt-grader`` (``setpriv``), in new PID, network and mount
+  namespaces (util-linux ``unshare``: no network; the course folder read-only; ``submitted/``
+  and the grader's working folders hidden), with ``prlimit`` limits (processes, memory, file
+  size, CPU), in a fresh working copy that is the only place it can write. The grader's copy of
+  the course and gradebook live in a folder only root can enter; ``mlopt`` is imported in the
+  sandbox from a read-only snapshot. Not root: the same split, limits without namespaces, and a
+  warning.
+* **Every submission graded or explained.** Each submission is graded on its own (nbgrader's
+  API, one call per student and chapter) with a per-cell and a per-submission time limit; a
+  timeout or crash restarts the learner's process and the remaining tests still run. Before
+  nbgrader sees a notebook, it is read and repaired against the release: deleted or edited
+  setup and test cells are put back, a missing answer cell becomes the stub, and each repair
+  is a reason. ``grades.csv`` is nbgrader's export plus a ``reason`` column naming every lost
+  point (test cell, points, the check's message) and every repair. The run exits 0 whenever
+  the course itself is sound; only a broken course (no ``submitted/``, nbgrader cannot
+  generate the release) is an error.
+* **Learner files are never modified.** ``submitted/`` is read once and copied; printed output
+  is capped, so autograded copies stay small.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
+import builtins
+import contextlib
+import csv
+import hashlib
 import html
+import io
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
+import warnings
 from pathlib import Path
 
-__all__ = ["validate", "grade"]
+from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Float, Integer, List, Unicode
+
+__all__ = ["validate", "grade", "SandboxedExecute", "hash_tree"]
+
+OUTPUT_CAP = 20_000          # characters of printed output kept per cell in autograded copies
 
 
 def validate(path):
@@ -70,6 +119,365 @@ def _last_error_line(error):
     return last
 
 
+# --------------------------------------------------------------------------------------------
+# executing one notebook: checks in the grader, answers in the sandbox
+
+
+def _nbgrader_meta(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _transform(source):
+    """IPython syntax (magics, ``!cmd``) to plain Python, as a kernel would."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)
+
+
+class _Capped(io.TextIOBase):
+    """A text stream that keeps at most ``cap`` characters and counts the rest."""
+
+    def __init__(self, cap=OUTPUT_CAP):
+        self.parts, self.size, self.cap, self.dropped = [], 0, cap, 0
+
+    def writable(self):
+        return True
+
+    def write(self, s):
+        s = str(s)
+        room = max(self.cap - self.size, 0)
+        self.parts.append(s[:room])
+        self.size += min(len(s), room)
+        self.dropped += len(s) - min(len(s), room)
+        return len(s)
+
+    def getvalue(self):
+        text = "".join(self.parts)
+        if self.dropped:
+            text += f"\n... output truncated ({self.dropped} more characters) ...\n"
+        return text
+
+
+class _Alarm:
+    """Raise :class:`~mlopt.sandbox.SandboxTimeout` in the grader at ``deadline`` (main thread)."""
+
+    def __init__(self, deadline):
+        self.deadline = deadline
+
+    def _fire(self, signum, frame):
+        from mlopt.sandbox import SandboxTimeout
+
+        raise SandboxTimeout("time limit reached")
+
+    def __enter__(self):
+        self.active = hasattr(signal, "setitimer") and \
+            __import__("threading").current_thread() is __import__("threading").main_thread()
+        if self.active:
+            self.old = signal.signal(signal.SIGALRM, self._fire)
+            signal.setitimer(signal.ITIMER_REAL, max(self.deadline - time.monotonic(), 0.01))
+
+    def __exit__(self, *exc):
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.old)
+
+
+def _stream(name, text):
+    from nbformat.v4 import new_output
+
+    return new_output("stream", name=name, text=text)
+
+
+def _error(ename, evalue, extra=()):
+    from nbformat.v4 import new_output
+
+    return new_output("error", ename=ename, evalue=evalue,
+                      traceback=[f"{ename}: {evalue}", *extra])
+
+
+def _snapshot_library(dest):
+    """Copy the ``mlopt`` package to ``dest/mlopt``, readable by everyone, writable by nobody."""
+    import mlopt
+
+    src = Path(mlopt.__file__).parent
+    target = Path(dest) / "mlopt"
+    shutil.copytree(src, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for path in [Path(dest), *Path(dest).rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    return Path(dest)
+
+
+class SandboxedExecute(NbGraderPreprocessor):
+    """nbgrader's Execute step, with the learner's code in a :class:`mlopt.sandbox.Sandbox`.
+
+    Put it in place of ``nbgrader.preprocessors.Execute`` in
+    ``Autograde.autograde_preprocessors`` (``mlopt.grading.grade`` does; a JupyterHub course
+    does it in its ``nbgrader_config.py``). Test and setup cells run in the grader; answer cells
+    (and cells the learner added) run, definitions only, in the sandbox.
+    """
+
+    cell_timeout = Float(30.0, help="seconds per cell").tag(config=True)
+    submission_timeout = Float(300.0, help="seconds per notebook").tag(config=True)
+    memory = Integer(4 * 2**30, help="address-space limit of the learner's process, bytes"
+                     ).tag(config=True)
+    processes = Integer(64, help="process limit of the sandbox user").tag(config=True)
+    file_size = Integer(64 * 2**20, help="largest file the learner's code may write").tag(
+        config=True)
+    library = Unicode("", help="folder with a read-only snapshot of mlopt (made if empty)"
+                      ).tag(config=True)
+    scratch = Unicode("", help="folder for the learner's working copies (a temp dir if empty)"
+                      ).tag(config=True)
+    hide = List(Unicode(), help="folders hidden from the learner's code").tag(config=True)
+    read_only = List(Unicode(), help="folders mounted read-only for the learner's code"
+                     ).tag(config=True)
+
+    def preprocess(self, nb, resources):
+        from mlopt.sandbox import Sandbox, SandboxError, bound_names
+
+        info = resources.get("nbgrader", {})
+        expected = self._expected_names(nb, info)
+        protected = self._locked_names(nb)
+        with contextlib.ExitStack() as stack:
+            scratch = Path(self.scratch) if self.scratch else Path(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix="mlopt-box-")))
+            scratch.chmod(0o711)
+            library = self.library or _snapshot_library(
+                stack.enter_context(tempfile.TemporaryDirectory(prefix="mlopt-lib-")))
+            workdir = Path(tempfile.mkdtemp(dir=scratch, prefix="work-"))
+            src = Path(resources.get("metadata", {}).get("path") or ".")
+            for item in src.iterdir() if src.is_dir() else []:
+                if item.suffix != ".ipynb" and item.is_file() and not item.is_symlink():
+                    shutil.copy2(item, workdir / item.name)
+            self.sandbox = Sandbox(workdir, library, hide=self.hide, read_only=self.read_only,
+                                   memory=self.memory, processes=self.processes,
+                                   cpu=int(self.submission_timeout) + 30,
+                                   file_size=self.file_size)
+            stack.callback(self.sandbox.stop)
+            stack.callback(shutil.rmtree, workdir, True)
+            self.namespace = {"__name__": "__main__", "__builtins__": builtins,
+                              "get_ipython": lambda: _NoMagics()}
+            self.replay = []            # learner-side sources that ran, for restarts
+            self.exported = set()       # names of the namespace that are proxies
+            self.expected, self.protected = expected, protected
+            self.bound_names = bound_names
+            self.end = time.monotonic() + self.submission_timeout
+            try:
+                self.sandbox.start()
+            except SandboxError as err:
+                self.broken = f"the learner's process could not start: {err}"
+            else:
+                self.broken = None
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type == "code":
+                    cell.outputs = []
+                    cell.execution_count = None
+                    self._run(cell, index)
+        return nb, resources
+
+    # -- which names come from the learner
+
+    def _expected_names(self, nb, info):
+        """Per answer cell, the names the release's version defines (what tests may use)."""
+        from mlopt.sandbox import bound_names
+
+        names = {}
+        try:
+            from nbgrader.api import Gradebook
+
+            with Gradebook(info["db_url"]) as gb:
+                for cell in nb.cells:
+                    meta = _nbgrader_meta(cell)
+                    if meta.get("solution") and cell.cell_type == "code":
+                        source = gb.find_source_cell(meta["grade_id"], info["notebook"],
+                                                     info["assignment"]).source
+                        names[meta["grade_id"]] = bound_names(ast.parse(_transform(source)))
+        except Exception as err:  # noqa: BLE001 -- no gradebook: fall back to the cells
+            self.log.warning("answer names from the cells themselves (%s)", err)
+            return None
+        return names
+
+    def _locked_names(self, nb):
+        """Names bound by the locked cells: never taken from the learner."""
+        from mlopt.sandbox import bound_names
+
+        names = set(dir(builtins))
+        for cell in nb.cells:
+            if cell.cell_type == "code" and _nbgrader_meta(cell).get("locked"):
+                with contextlib.suppress(SyntaxError, ValueError):
+                    names.update(bound_names(ast.parse(_transform(cell.source))))
+        return names
+
+    # -- cells
+
+    def _deadline(self):
+        return min(time.monotonic() + self.cell_timeout, self.end)
+
+    def _run(self, cell, index):
+        meta = _nbgrader_meta(cell)
+        learner = meta.get("solution") or not meta.get("locked")
+        if time.monotonic() >= self.end:
+            if meta.get("grade"):
+                cell.outputs.append(_error(
+                    "TimeLimit", f"not run: the submission's time limit of "
+                    f"{self.submission_timeout:g} s was reached before this cell"))
+            return
+        if learner and not meta.get("grade"):
+            self._run_learner(cell, meta)
+        else:
+            if not meta.get("grade"):
+                self._run_learner(cell, meta, replay_only=True)
+            self._run_trusted(cell, meta)
+
+    def _run_learner(self, cell, meta, replay_only=False):
+        """Definitions of a learner (or setup) cell, in the sandbox; export the task's names."""
+        from mlopt.sandbox import SandboxError, SandboxTimeout
+
+        try:
+            source = _transform(cell.source)
+        except Exception as err:  # noqa: BLE001
+            source = cell.source
+            self.log.debug("could not transform a cell: %s", err)
+        if self.broken:
+            return
+        self.sandbox.deadline = self._deadline()
+        try:
+            result = self.sandbox.exec_cell(source, f"<cell {meta.get('grade_id', 'added')}>")
+        except SandboxTimeout:
+            cell.outputs.append(_error(
+                "TimeLimit", f"the definitions in this cell took longer than "
+                f"{self.cell_timeout:g} s; they were skipped"))
+            self._restart()
+            return
+        except SandboxError as err:
+            cell.outputs.append(_error("LearnerProcessDied", str(err)))
+            self._restart()
+            return
+        finally:
+            self.sandbox.deadline = None
+        if not replay_only and result["stdout"]:
+            cell.outputs.append(_stream("stdout", result["stdout"][:OUTPUT_CAP]))
+        if result["error"]:
+            if not replay_only:
+                cell.outputs.append(_error("AnswerCellError", result["error"]))
+            return
+        self.replay.append((source, meta))
+        self._export(result["names"], meta)
+
+    def _export(self, names, meta):
+        from mlopt.sandbox import SandboxError
+
+        grade_id = meta.get("grade_id")
+        if meta.get("locked") and not meta.get("solution"):
+            return                      # setup cells: the grader ran its own copy
+        if self.expected is not None:
+            wanted = self.expected.get(grade_id, []) if meta.get("solution") else []
+        else:
+            wanted = [n for n in names if n not in self.protected]
+        for name in wanted:
+            if name in names and name not in self.protected:
+                try:
+                    self.namespace[name] = self.sandbox.lookup(name)
+                    self.exported.add(name)
+                except (NameError, SandboxError):
+                    self.namespace.pop(name, None)
+
+    def _restart(self):
+        """A fresh learner process, with the definitions that worked so far."""
+        from mlopt.sandbox import SandboxError, SandboxTimeout
+
+        for name in self.exported:
+            self.namespace.pop(name, None)
+        self.exported = set()
+        try:
+            self.sandbox.start()
+            for source, meta in self.replay:
+                self.sandbox.deadline = self._deadline()
+                result = self.sandbox.exec_cell(source, f"<cell {meta.get('grade_id', 'added')}>")
+                if not result["error"]:
+                    self._export(result["names"], meta)
+        except (SandboxError, SandboxTimeout) as err:
+            self.broken = f"the learner's process could not be restarted: {err}"
+            self.sandbox.stop()
+        finally:
+            self.sandbox.deadline = None
+
+    def _run_trusted(self, cell, meta):
+        """A setup or test cell, in the grader's namespace, with the cell's time limit."""
+        from mlopt.sandbox import LearnerException, SandboxError, SandboxTimeout
+
+        out, err = _Capped(), _Capped()
+        deadline = self._deadline()
+        failure = None
+        try:
+            code = compile(_transform(cell.source), f"<test cell {meta.get('grade_id')}>", "exec")
+        except SyntaxError as error:
+            failure = _error("SyntaxError", str(error))
+            code = None
+        if code is not None:
+            self.sandbox.deadline = deadline
+            try:
+                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+                        warnings.catch_warnings(), _Alarm(deadline + 1.0):
+                    warnings.simplefilter("default")
+                    exec(code, self.namespace)
+            except SandboxTimeout:
+                limit = (f"the cell's time limit of {self.cell_timeout:g} s"
+                         if deadline < self.end else
+                         f"the submission's time limit of {self.submission_timeout:g} s")
+                failure = _error("TimeLimit", f"{limit} was reached (an endless loop, or much "
+                                 "too slow?); the learner's process was restarted")
+                self._restart()
+            except SandboxError as error:
+                failure = _error("LearnerProcessDied", f"{error}. "
+                                 "It ran out of memory or crashed; it was restarted")
+                self._restart()
+            except Exception as error:  # noqa: BLE001 -- the test failed: its message is data
+                ename = type(error).__name__
+                evalue = str(error)
+                if isinstance(error, NameError) and self.broken:
+                    evalue += f" ({self.broken})"
+                extra = []
+                learner_tb = getattr(error, "learner_traceback", "")
+                if learner_tb and not isinstance(error, AssertionError):
+                    extra = ["", "raised in your code:", learner_tb]
+                if isinstance(error, LearnerException):
+                    ename = f"{ename} (raised in your code)"
+                failure = _error(ename, evalue, extra)
+            finally:
+                self.sandbox.deadline = None
+        if out.getvalue():
+            cell.outputs.append(_stream("stdout", out.getvalue()))
+        if err.getvalue() and meta.get("grade"):
+            # Warnings go to stdout: in nbgrader any stderr output costs a test all its points.
+            cell.outputs.append(_stream("stdout", err.getvalue()))
+        if failure is not None:
+            cell.outputs.append(failure)
+
+
+class _NoMagics:
+    """``get_ipython()`` for transformed magics: they are ignored while grading."""
+
+    def __getattr__(self, name):
+        return lambda *a, **k: None
+
+
+# --------------------------------------------------------------------------------------------
+# a class: read, repair, autograde, export
+
+
+def hash_tree(folder):
+    """``{relative path: sha256}`` of every file under ``folder`` (symlinks by target text)."""
+    folder = Path(folder)
+    out = {}
+    for path in sorted(folder.rglob("*")):
+        rel = str(path.relative_to(folder))
+        if path.is_symlink():
+            out[rel] = "link:" + os.readlink(path)
+        elif path.is_file():
+            out[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
 def _nbgrader(args, cwd):
     exe = Path(sys.executable).with_name("nbgrader")
     env = dict(os.environ)
@@ -81,16 +489,129 @@ def _nbgrader(args, cwd):
     return proc
 
 
-def grade(course_root=".", output="grades.csv"):
-    """Autograde ``submitted/<student>/<chapter>/`` into a CSV, on a copy of the submissions.
+def _kind(meta):
+    if meta.get("grade") and not meta.get("solution"):
+        return "test cell"
+    if meta.get("solution"):
+        return "answer cell"
+    return "locked cell"
+
+
+def _repair(path, release):
+    """Read a submitted notebook and line it up with the release.
+
+    Returns
+    -------
+    (notebook or None, list of str)
+        The notebook to grade (None if it cannot be read) and the reasons: what was wrong and
+        what was done about it.
+    """
+    import nbformat
+
+    try:
+        if path.is_symlink() or not path.is_file():
+            return None, [f"{path.name} is not a regular file"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            nb = nbformat.read(str(path), as_version=4)
+        if not isinstance(nb.get("cells"), list):
+            raise ValueError("no list of cells")
+    except Exception as err:  # noqa: BLE001 -- whatever is wrong with the file, say it
+        text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        return None, [f"not a readable notebook ({type(err).__name__}: {text[:200]}); "
+                      "nothing could be graded"]
+    reasons = []
+    learner = {}
+    extras = {None: []}             # free cells, keyed by the grade_id they follow
+    last = None
+    for cell in nb.cells:
+        meta = _nbgrader_meta(cell)
+        gid = meta.get("grade_id")
+        if gid and gid not in learner:
+            learner[gid] = cell
+            last = gid
+        else:
+            if gid:
+                cell.metadata.pop("nbgrader", None)   # a duplicate: an ordinary cell now
+            extras.setdefault(last, []).append(cell)
+    cells = list(extras[None])
+    for ref in release.cells:
+        meta = _nbgrader_meta(ref)
+        gid = meta.get("grade_id")
+        mine = learner.get(gid)
+        if gid is None:
+            continue
+        if meta.get("solution"):
+            if mine is None or mine.cell_type != ref.cell_type:
+                reasons.append(f"answer cell '{gid}' is missing; graded as unanswered")
+                mine = nbformat.from_dict(ref)
+            mine.metadata["nbgrader"] = dict(meta)
+            cells.append(mine)
+        else:
+            if mine is None:
+                if ref.cell_type == "code":
+                    reasons.append(f"{_kind(meta)} '{gid}' was deleted; graded with the original")
+                cells.append(nbformat.from_dict(ref))
+            else:
+                if mine.cell_type == "code" and mine.source.strip() != ref.source.strip():
+                    reasons.append(f"{_kind(meta)} '{gid}' was edited; graded with the original")
+                cells.append(nbformat.from_dict(ref))
+        cells.extend(extras.get(gid, []))
+    nb.cells = cells
+    nb.metadata = nbformat.from_dict(dict(release.metadata))
+    return nb, reasons
+
+
+def _failed_cells(path):
+    """Reasons for the test cells of an autograded notebook that lost points."""
+    import nbformat
+
+    reasons = []
+    try:
+        nb = nbformat.read(str(path), as_version=4)
+    except Exception:  # noqa: BLE001
+        return ["the autograded notebook could not be read"]
+    for cell in nb.cells:
+        meta = _nbgrader_meta(cell)
+        if not (meta.get("grade") and cell.cell_type == "code"):
+            continue
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                message = " ".join(str(output.get("evalue", "")).split())
+                if output.get("ename") == "NotImplementedError" or \
+                        "NotImplementedError" in str(output.get("traceback", "")):
+                    message = "not answered (raise NotImplementedError() is still there)"
+                elif len(message) > 300:
+                    message = message[:297] + "..."
+                reasons.append(f"{meta.get('grade_id')} (0/{meta.get('points', 0):g}): "
+                               f"{output.get('ename')}: {message}")
+                break
+    return reasons
+
+
+def _private_dir(path, mode=0o700):
+    path.mkdir(parents=True, exist_ok=True)
+    path.chmod(mode)
+    return path
+
+
+def grade(course_root=".", output="grades.csv", *, cell_timeout=30.0, submission_timeout=300.0,
+          memory=4 * 2**30, processes=64):
+    """Autograde ``submitted/<student>/<chapter>/`` into a CSV with a reason for each lost point.
 
     Parameters
     ----------
     course_root : str or Path, default="."
         Folder with ``solutions/``, ``submitted/`` and ``nbgrader_config.py``.
     output : str or Path, default="grades.csv"
-        CSV to write, relative to ``course_root``: one row per student and chapter with
-        ``score`` and ``max_score`` (nbgrader's export format).
+        CSV to write, relative to ``course_root``: nbgrader's export (one row per student and
+        chapter, ``score`` and ``max_score``) plus a ``reason`` column.
+    cell_timeout, submission_timeout : float
+        Seconds allowed per cell and per submitted notebook.
+    memory : int
+        Address-space limit of a learner's process, in bytes.
+    processes : int
+        Process limit of the sandbox user.
 
     Returns
     -------
@@ -102,30 +623,166 @@ def grade(course_root=".", output="grades.csv"):
     FileNotFoundError
         If there is no ``submitted/`` folder or it is empty.
     RuntimeError
-        If an nbgrader command fails (its output is in the message).
+        If the course itself is broken: nbgrader cannot generate the release or export.
     """
+    from mlopt.sandbox import isolation_level
+
     root = Path(course_root).resolve()
     submitted = root / "submitted"
     if not submitted.is_dir() or not any(submitted.iterdir()):
         raise FileNotFoundError(
             f"nothing to grade: put submissions in {submitted}/<student>/<chapter>/<chapter>.ipynb"
         )
+    if isolation_level() != "user+namespaces":
+        print("warning: not running as root, so learners' code runs as your own user, without "
+              "its own network and filesystem view (time, memory and process limits still "
+              "apply). Grade as root (as CI does) for full isolation.", file=sys.stderr)
+    before = hash_tree(submitted)
     with tempfile.TemporaryDirectory(prefix="mlopt-grade-") as tmp:
-        work = Path(tmp)
-        shutil.copytree(root / "solutions", work / "solutions")
-        shutil.copytree(submitted, work / "submitted")
+        top = _private_dir(Path(tmp), 0o711)
+        work = _private_dir(top / "course")
+        library = _snapshot_library(top / "lib")
+        scratch = _private_dir(top / "box", 0o711)
+        wanted = {p.name for s in submitted.iterdir() if s.is_dir() for p in s.iterdir()}
+        for source in sorted((root / "solutions").iterdir()):
+            if source.is_dir() and source.name in wanted:   # generate only what is graded
+                shutil.copytree(source, work / "solutions" / source.name)
+        if not (work / "solutions").is_dir():
+            (work / "solutions").mkdir()
         shutil.copy2(root / "nbgrader_config.py", work / "nbgrader_config.py")
         # Record every chapter (its cells, points and hidden tests) in a fresh gradebook.
         _nbgrader(["generate_assignment", "*", "--force",
                    f"--CourseDirectory.release_directory={work / 'release'}"], cwd=work)
-        _nbgrader(["autograde", "*", "--force"], cwd=work)
-        csv = work / "grades.csv"
-        _nbgrader(["export", f"--to={csv}"], cwd=work)
+        chapters = sorted(p.name for p in (work / "release").iterdir() if p.is_dir())
+        reasons = {}
+        extra_rows = []
+        plan = []
+        for student_dir in sorted(submitted.iterdir()):
+            student = student_dir.name
+            if not student_dir.is_dir() or student_dir.is_symlink():
+                continue
+            for chapter_dir in sorted(student_dir.iterdir()):
+                chapter = chapter_dir.name
+                if chapter not in chapters:
+                    extra_rows.append((student, chapter, "not a chapter of this course; "
+                                       "nothing graded"))
+                    continue
+                target = _private_dir(work / "submitted" / student / chapter)
+                notebook = chapter_dir / f"{chapter}.ipynb"
+                release = _read_release(work, chapter)
+                nb, why = _repair(notebook, release) if notebook.exists() or \
+                    notebook.is_symlink() else (None, [f"no {chapter}.ipynb in the submission"])
+                reasons[(student, chapter)] = list(why)
+                if chapter_dir.is_dir():
+                    for item in chapter_dir.iterdir():
+                        if item.is_file() and not item.is_symlink() and item.suffix != ".ipynb":
+                            shutil.copy2(item, target / item.name)
+                if nb is not None:
+                    import nbformat
+
+                    nbformat.write(nb, str(target / f"{chapter}.ipynb"))
+                    plan.append((student, chapter))
+                else:
+                    plan.append((student, chapter))   # nbgrader records a zero for it
+        api = _api(work, library, scratch, root, top, cell_timeout, submission_timeout, memory,
+                   processes)
+        for student, chapter in plan:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")      # SQLAlchemy's chatter inside nbgrader
+                result = api.autograde(chapter, student)
+            if not result.get("success"):
+                last = (result.get("error") or "").strip().splitlines()[-1:] or ["unknown error"]
+                if reasons[(student, chapter)] == []:
+                    reasons[(student, chapter)].append(f"autograding failed: {last[0][:300]}")
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    _zero(api, chapter, student)
+            notebook = work / "autograded" / student / chapter / f"{chapter}.ipynb"
+            if notebook.exists():
+                reasons[(student, chapter)].extend(_failed_cells(notebook))
+        csv_path = work / "grades.csv"
+        _nbgrader(["export", f"--to={csv_path}"], cwd=work)
         out = root / output
-        shutil.copy2(csv, out)
+        _write_with_reasons(csv_path, out, reasons, extra_rows)
         if (work / "autograded").is_dir():
             shutil.copytree(work / "autograded", root / "autograded", dirs_exist_ok=True)
+    if hash_tree(submitted) != before:   # pragma: no cover -- the sandbox cannot write there
+        print("warning: files under submitted/ changed while grading", file=sys.stderr)
     return out
+
+
+def _read_release(work, chapter):
+    import nbformat
+
+    return nbformat.read(str(work / "release" / chapter / f"{chapter}.ipynb"), as_version=4)
+
+
+def _api(work, library, scratch, root, top, cell_timeout, submission_timeout, memory, processes):
+    """nbgrader's API on the grader's copy of the course, executing with SandboxedExecute."""
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.converters.autograde import Autograde
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.preprocessors import Execute
+    from traitlets.config import Config
+
+    c = Config()
+    c.CourseDirectory.root = str(work)
+    c.CourseDirectory.course_id = "mlopt"
+    c.CourseDirectory.source_directory = "solutions"
+    c.CourseDirectory.release_directory = "release"
+    c.CourseDirectory.db_url = f"sqlite:///{work / 'gradebook.db'}"
+    preprocessors = [SandboxedExecute if p is Execute else p
+                     for p in Autograde.class_traits()["autograde_preprocessors"].default()]
+    c.Autograde.autograde_preprocessors = preprocessors
+    c.SandboxedExecute.cell_timeout = float(cell_timeout)
+    c.SandboxedExecute.submission_timeout = float(submission_timeout)
+    c.SandboxedExecute.memory = int(memory)
+    c.SandboxedExecute.processes = int(processes)
+    c.SandboxedExecute.library = str(library)
+    c.SandboxedExecute.scratch = str(scratch)
+    c.SandboxedExecute.read_only = [str(root)]
+    hidden = [root / "submitted", root / "autograded", root / "feedback", work]
+    c.SandboxedExecute.hide = [str(p) for p in hidden]
+    c.LimitOutput.max_lines = 200
+    coursedir = CourseDirectory(config=c)
+    return NbGraderAPI(coursedir=coursedir, config=c)
+
+
+def _zero(api, chapter, student):
+    """Make sure a submission nbgrader could not grade counts as submitted with 0 points."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(api.coursedir.db_url, api.coursedir.course_id) as gb:
+        gb.update_or_create_student(student)
+        try:
+            gb.find_submission(chapter, student)
+        except Exception:  # noqa: BLE001 -- MissingEntry
+            gb.add_submission(chapter, student)
+        for notebook in gb.find_submission(chapter, student).notebooks:
+            for g in notebook.grades:
+                g.auto_score = 0
+                g.needs_manual_grade = False
+        gb.db.commit()
+
+
+def _write_with_reasons(src, dest, reasons, extra_rows):
+    with open(src, newline="") as f:
+        rows = list(csv.DictReader(f))
+        fields = list(rows[0].keys()) if rows else ["assignment", "student_id", "score",
+                                                       "max_score"]
+    for row in rows:
+        key = (row.get("student_id"), row.get("assignment"))
+        why = reasons.get(key)
+        if why is None:
+            why = ["no submission"]
+        row["reason"] = "; ".join(why)
+    for student, chapter, why in extra_rows:
+        rows.append({**{k: "" for k in fields}, "assignment": chapter, "student_id": student,
+                     "score": "0", "reason": why})
+    with open(dest, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=[*fields, "reason"])
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def main(argv=None):
@@ -137,6 +794,8 @@ def main(argv=None):
     p_grade = sub.add_parser("grade", help="autograde submitted/ into a CSV")
     p_grade.add_argument("--output", default="grades.csv")
     p_grade.add_argument("--root", default=".")
+    p_grade.add_argument("--cell-timeout", type=float, default=30.0)
+    p_grade.add_argument("--submission-timeout", type=float, default=300.0)
     args = parser.parse_args(argv)
     try:
         if args.command == "validate":
@@ -147,7 +806,8 @@ def main(argv=None):
             ok, report = validate(args.notebook)
             print(report)
             return 0 if ok else 1
-        out = grade(args.root, args.output)
+        out = grade(args.root, args.output, cell_timeout=args.cell_timeout,
+                    submission_timeout=args.submission_timeout)
     except (FileNotFoundError, RuntimeError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
