@@ -18,31 +18,82 @@ import nbformat
 import pytest
 
 from mlopt.grading import hash_tree, main
-from tests.exercise_utils import ROOT, exercise_path, nbgrader_meta, solution_path
+from tests.exercise_utils import ROOT, nbgrader_meta
 
-CH = "01_loss_functions_and_gradients"
+CH = "99_redteam"
 AS_ROOT = os.name == "posix" and os.geteuid() == 0
 
-SOLUTION = {nbgrader_meta(c).get("grade_id"): c.source
-            for c in nbformat.read(solution_path(CH), as_version=4).cells
-            if nbgrader_meta(c).get("solution")}
-
+# A small exercise of our own, so that the red team does not move when chapter 01 does.
+SETUP = ("import numpy as np\n\nfrom mlopt.checks.loss_functions import (\n"
+         "    check_central_difference,\n    check_mse,\n    check_mse_gradient,\n)")
+SOLUTION = {
+    "mse": "def mse(w, X, y):\n    r = X @ w - y\n    return float(np.mean(r**2))\n",
+    "mse_gradient": "def mse_gradient(w, X, y):\n    r = X @ w - y\n"
+                    "    return 2.0 / len(y) * (X.T @ r)\n",
+    "central_difference": (
+        "def central_difference(f, x, h=1e-6):\n    grad = np.zeros(len(x))\n"
+        "    for i in range(len(x)):\n        e = np.zeros(len(x))\n        e[i] = h\n"
+        "        grad[i] = (f(x + e) - f(x - e)) / (2 * h)\n    return grad\n"),
+}
+TESTS = [  # grade_id, points, source
+    ("test_mse", 2, "check_mse(mse)\nprint('mse: correct')"),
+    ("test_mse_gradient", 3, "check_mse_gradient(mse_gradient)"),
+    ("test_central_difference", 2, "check_central_difference(central_difference)"),
+    ("test_by_hand", 2, "value = mse(np.array([1.0]), np.array([[2.0], [0.0]]),"
+                        " np.array([1.0, 1.0]))\n"
+                        "assert np.allclose(value, 1.0), f'mse gave {value}, expected 1.0'"),
+    ("test_gradient_check", 1, (
+        "from mlopt.gradcheck import rel_error\n\n"
+        "rng = np.random.default_rng(5)\nX, y, w = rng.normal(size=(8, 3)), rng.normal(size=8), "
+        "rng.normal(size=3)\n"
+        "numeric = central_difference(lambda v: mse(v, X, y), w, 1e-6)\n"
+        "error = rel_error(mse_gradient(w, X, y), numeric)\n"
+        "assert error < 1e-6, f'disagree: relative error {error:.1e}'")),
+]
 WRONG = {  # consistent with nothing: every test fails, including the gradient check
-    "mse": "def mse(w, X, y):\n    return 1.0\n",
+    "mse": "def mse(w, X, y):\n    return 3.0\n",
     "mse_gradient": "def mse_gradient(w, X, y):\n    return np.ones(len(w))\n",
-    "mae_gradient": "def mae_gradient(w, X, y):\n    return np.ones(len(w))\n",
     "central_difference": "def central_difference(f, x, h=1e-6):\n    return 7 * np.ones(len(x))\n",
 }
+STUB = "    # YOUR CODE HERE\n    raise NotImplementedError()\n"
 
 
-def notebook(answers=None, *, base=None, edit=None):
-    """The release notebook with answers (default: the solutions) filled in."""
-    nb = nbformat.read(exercise_path(CH), as_version=4)
-    answers = {**SOLUTION, **(base or {}), **(answers or {})}
-    for cell in nb.cells:
-        gid = nbgrader_meta(cell).get("grade_id")
-        if nbgrader_meta(cell).get("solution") and gid in answers:
-            cell.source = answers[gid]
+def _cell(source, gid, *, points=None, solution=False, locked=True):
+    meta = {"grade": points is not None, "grade_id": gid, "locked": locked,
+            "schema_version": 3, "solution": solution}
+    if points is not None:
+        meta["points"] = points
+    return nbformat.v4.new_code_cell(source, metadata={"nbgrader": meta})
+
+
+def exercise(answers):
+    """The exercise notebook with the given answer-cell sources."""
+    cells = [nbformat.v4.new_markdown_cell(
+        "# Red team", metadata={"nbgrader": {"grade": False, "grade_id": "md", "locked": True,
+                                             "schema_version": 3, "solution": False}}),
+             _cell(SETUP, "setup")]
+    tests = iter(TESTS)
+    for gid in ("mse", "mse_gradient", "central_difference"):
+        cells.append(_cell(answers[gid], gid, solution=True, locked=False))
+        test_id, points, source = next(tests)
+        cells.append(_cell(source, test_id, points=points))
+    for test_id, points, source in tests:
+        cells.append(_cell(source, test_id, points=points))
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata = {"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
+                                  "name": "python3"}, "language_info": {"name": "python"}}
+    return nb
+
+
+def source_notebook():
+    return exercise({gid: src.split(":\n", 1)[0] + ":\n    ### BEGIN SOLUTION\n"
+                     + src.split(":\n", 1)[1] + "    ### END SOLUTION\n"
+                     for gid, src in SOLUTION.items()})
+
+
+def notebook(answers=None, *, edit=None):
+    """What a learner submits: the release with answers (default: correct ones) filled in."""
+    nb = exercise({**SOLUTION, **(answers or {})})
     if edit:
         edit(nb)
     return nb
@@ -93,11 +144,12 @@ def build_class(course, listener):
     subs["victim"] = notebook()
     subs["wrong_sign"] = notebook({"mse_gradient": SOLUTION["mse_gradient"].replace(
         "return 2.0 / len(y)", "return -2.0 / len(y)")})
-    subs["loop"] = notebook({"mse": "def mse(w, X, y):\n    while True:\n        pass\n"})
+    subs["loop"] = notebook({"mse_gradient": (
+        "def mse_gradient(w, X, y):\n    while True:\n        pass\n")})
     subs["top_level_loop"] = notebook({"mse": SOLUTION["mse"] + "\nwhile True:\n    pass\n"})
-    subs["stubborn"] = notebook({"mse_gradient": (
+    subs["stubborn"] = notebook({"central_difference": (
         "import signal, time\n"
-        "def mse_gradient(w, X, y):\n"
+        "def central_difference(f, x, h=1e-6):\n"
         "    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
         "    while True:\n"
         "        try:\n"
@@ -119,7 +171,7 @@ def build_class(course, listener):
     subs["vandal"] = notebook({"mse": vandal_top + SOLUTION["mse"].replace(
         "r = X @ w - y", "_vandalise()\n    r = X @ w - y")})
     rebind = ("def _ok(*args, **kwargs):\n    return None\n"
-              "check_mse = check_mse_gradient = check_mae_gradient = _ok\n"
+              "check_mse = check_mse_gradient = _ok\n"
               "check_central_difference = _ok\nrel_error = lambda a, b: 0.0\n")
     subs["rebinder"] = notebook(wrong_with(rebind))
     patch = (
@@ -149,8 +201,6 @@ def build_class(course, listener):
     subs["patch_inside_function"] = notebook(wrong_with(inside, **{
         "mse_gradient": "def mse_gradient(w, X, y):\n"
                         "    return _patch_and_peek(np.ones(len(w)))\n",
-        "mae_gradient": "def mae_gradient(w, X, y):\n"
-                        "    return _patch_and_peek(np.ones(len(w)))\n",
     }))
     gradebook = (
         "import os, sqlite3\n"
@@ -169,10 +219,10 @@ def build_class(course, listener):
         "                        pass\n"
         "_forge()\n")
     subs["gradebook_writer"] = notebook(wrong_with(gradebook, mse=(
-        "def mse(w, X, y):\n    _forge()\n    return 1.0\n")))
+        "def mse(w, X, y):\n    _forge()\n    return 3.0\n")))
     append = (
         "import pathlib, sys, mlopt.checks.loss_functions as lf\n"
-        "_line = '\\ncheck_mse = check_mse_gradient = check_mae_gradient = '\n"
+        "_line = '\\ncheck_mse = check_mse_gradient = check_central_difference = '\n"
         "_line += 'lambda *a, **k: None\\n'\n"
         f"for _p in [pathlib.Path(lf.__file__), pathlib.Path({str(repo_checks)!r}),\n"
         "           pathlib.Path(sys.executable).parents[2] / 'mlopt/checks/loss_functions.py']:\n"
@@ -217,9 +267,9 @@ def build_class(course, listener):
         "            pass\n"
         "    return float(np.mean((X @ w - y) ** 2))\n")})
     if AS_ROOT:
-        subs["fork_bomb"] = notebook({"mse": (
+        subs["fork_bomb"] = notebook({"central_difference": (
             "import os\n"
-            "def mse(w, X, y):\n"
+            "def central_difference(f, x, h=1e-6):\n"
             "    while True:\n"
             "        try:\n"
             "            os.fork()\n"
@@ -235,7 +285,7 @@ def build_class(course, listener):
         folder = submitted / student / CH
         folder.mkdir(parents=True)
         nbformat.write(nb, str(folder / f"{CH}.ipynb"))
-    for student, content in [("truncated", nbformat.writes(notebook())[:5000].encode()),
+    for student, content in [("truncated", nbformat.writes(notebook())[:2000].encode()),
                              ("binary", os.urandom(4096))]:
         folder = submitted / student / CH
         folder.mkdir(parents=True)
@@ -249,7 +299,8 @@ def build_class(course, listener):
 def graded(tmp_path_factory):
     course = tmp_path_factory.mktemp("class")
     (course / "solutions").mkdir()
-    shutil.copytree(ROOT / "solutions" / CH, course / "solutions" / CH)
+    (course / "solutions" / CH).mkdir()
+    nbformat.write(source_notebook(), str(course / "solutions" / CH / f"{CH}.ipynb"))
     shutil.copy2(ROOT / "nbgrader_config.py", course)
     listener = Listener()
     build_class(course, listener)
@@ -258,7 +309,7 @@ def graded(tmp_path_factory):
     before = hash_tree(course / "submitted")
     try:
         code = main(["grade", "--root", str(course), "--cell-timeout", "3",
-                     "--submission-timeout", "10"])
+                     "--submission-timeout", "12"])
     finally:
         listener.close()
     with open(course / "grades.csv", newline="") as f:
@@ -294,13 +345,12 @@ def test_honest_work_gets_full_marks(graded):
 
 def test_a_wrong_answer_loses_its_points_with_the_checks_message(graded):
     assert score(graded, "wrong_sign") == 6
-    assert "test_mse_gradient (0/3)" in reason(graded, "wrong_sign")
-    assert "sign" in reason(graded, "wrong_sign")
+    assert "test_mse_gradient (0/3): AssertionError: mse_gradient" in reason(graded, "wrong_sign")
 
 
-@pytest.mark.parametrize("student", ["loop", "stubborn"])
-def test_endless_loops_cost_only_their_tests(graded, student):
-    assert score(graded, student) in (6, 7)
+@pytest.mark.parametrize(("student", "points"), [("loop", 6), ("stubborn", 7)])
+def test_endless_loops_cost_only_their_tests(graded, student, points):
+    assert score(graded, student) == points
     assert "time limit" in reason(graded, student)
 
 
@@ -340,12 +390,12 @@ def test_course_files_on_disk_are_untouched(graded):
 
 
 def test_edited_and_deleted_cells_are_restored_and_explained(graded):
-    assert score(graded, "edited_test") == 7
+    assert score(graded, "edited_test") == 5
     assert "'test_mse' was edited" in reason(graded, "edited_test")
     assert score(graded, "deleted_cells") == 10
     assert "'test_mse' was deleted" in reason(graded, "deleted_cells")
     assert "'setup' was deleted" in reason(graded, "deleted_cells")
-    assert score(graded, "deleted_answer") == 7
+    assert score(graded, "deleted_answer") == 5
     assert "answer cell 'mse' is missing" in reason(graded, "deleted_answer")
 
 
@@ -367,7 +417,7 @@ def test_outputs_are_capped_in_autograded_copies(graded):
 
 
 def test_memory_bombs_fail_their_test_only(graded):
-    assert score(graded, "memory_hog") == 7
+    assert score(graded, "memory_hog") == 5
     assert "MemoryError" in reason(graded, "memory_hog") or "died" in reason(graded, "memory_hog")
 
 
@@ -379,7 +429,7 @@ def test_no_network_from_answers(graded):
 @pytest.mark.skipif(not AS_ROOT, reason="the process limit needs a separate user")
 def test_fork_bomb_is_contained(graded):
     assert score(graded, "fork_bomb") == 7
-    assert "test_mse (0/2)" in reason(graded, "fork_bomb")
+    assert "test_central_difference (0/2)" in reason(graded, "fork_bomb")
 
 
 def test_every_lost_point_has_a_reason(graded):
