@@ -12,7 +12,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NBVAL := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := lab
-.PHONY: lab install configure-jupyter test test-unit test-notebooks lint exercises validate grade bench clean
+.PHONY: hub test-hub lab install configure-jupyter test test-unit test-notebooks lint exercises validate grade bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -85,6 +85,18 @@ grade: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 	$(BIN)/python -m benchmarks.convergence
+
+# A class on one machine (run as root): JupyterHub with local system users, nbgrader's exchange.
+# See deploy/jupyterhub/README.md. Example:
+#   sudo make hub MLOPT_INSTRUCTORS=ada MLOPT_LEARNERS=bo,cy,di MLOPT_HUB_IP=0.0.0.0
+export MLOPT_HUB_PREFIX ?= /srv/mlopt-hub
+hub:
+	bash deploy/jupyterhub/setup.sh
+	cd "$(MLOPT_HUB_PREFIX)" && "$(MLOPT_HUB_PREFIX)/venv/bin/jupyterhub" -f "$(CURDIR)/deploy/jupyterhub/jupyterhub_config.py"
+
+# The class end to end on loopback (root: it creates and removes four system users); .ci/run runs it.
+test-hub: $(STAMP)
+	MLOPT_TEST_HUB=1 MLOPT_HUB_PREFIX= $(BIN)/python -m pytest -p no:cacheprovider -v tests/hub
 
 clean:
 	rm -rf autograded feedback gradebook.db grades.csv .pytest_cache

@@ -1,0 +1,361 @@
+"""A class on JupyterHub, end to end: release, fetch, submit, collect, autograde, feedback.
+
+Run by ``make test-hub`` (as root: it creates system users). It prepares the machine with
+``deploy/jupyterhub/setup.sh`` under a temporary prefix, starts the hub with
+``deploy/jupyterhub/jupyterhub_config.py`` on free loopback ports, and plays one instructor and
+three learners through the same HTTP endpoints the JupyterLab panels call (formgrader for the
+instructor, the Assignments panel for learners). One learner also logs in with Chromium and
+sees the released chapter in the Assignments panel. Every user, process and file it made is
+removed at the end.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+HUB = ROOT / "deploy" / "jupyterhub"
+COURSE = "mlopt"
+CH01 = "01_loss_functions_and_gradients"
+CH03 = "03_gradient_descent"
+# Learner 2's typical wrong answer: the gradient with r = y - Xw, the source article's sign bug.
+WRONG_MSE_GRADIENT = (
+    "def mse_gradient(w, X, y):\n"
+    "    return 2.0 / len(y) * (X.T @ (y - X @ w))\n"
+)
+SCREENSHOTS = Path(os.environ.get("MLOPT_HUB_SCREENSHOTS", tempfile.gettempdir())) / "mlopt-hub"
+
+pytestmark = pytest.mark.skipif(
+    os.environ.get("MLOPT_TEST_HUB") != "1" or os.geteuid() != 0,
+    reason="the class-on-JupyterHub test creates system users: run `make test-hub` as root",
+)
+
+
+def _free_base_port():
+    """A port p with p, p + 1 and p + 81 free on loopback (proxy, proxy API, hub API)."""
+    rng = secrets.SystemRandom()
+    for _ in range(50):
+        base = rng.randrange(20000, 40000)
+        try:
+            socks = []
+            for port in (base, base + 1, base + 81):
+                s = socket.socket()
+                s.bind(("127.0.0.1", port))
+                socks.append(s)
+        except OSError:
+            continue
+        finally:
+            for s in socks:
+                s.close()
+        return base
+    raise RuntimeError("no free ports")
+
+
+RUNUSER = shutil.which("runuser", path="/usr/sbin:/sbin:/usr/bin:/bin") or "runuser"
+
+
+def _run_as(user, *cmd, check=False, **kw):
+    return subprocess.run([RUNUSER, "-u", user, "--", *cmd], capture_output=True, text=True,
+                          check=check, **kw)
+
+
+def _tree_hashes(path):
+    path = Path(path)
+    return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def cls():
+    """One instructor and three learners: system users with random passwords."""
+    tag = secrets.token_hex(2)
+    names = {"instructor": f"mlt{tag}i", "l1": f"mlt{tag}a", "l2": f"mlt{tag}b",
+             "l3": f"mlt{tag}c"}
+    passwords = {}
+    try:
+        for name in names.values():
+            subprocess.run(["useradd", "-m", "-s", "/bin/bash", name], check=True)
+            passwords[name] = secrets.token_urlsafe(12)
+            subprocess.run(["chpasswd"], input=f"{name}:{passwords[name]}", text=True, check=True)
+        yield names, passwords
+    finally:
+        for name in names.values():
+            subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
+        time.sleep(0.5)
+        for name in names.values():
+            subprocess.run(["userdel", "-r", "-f", name], capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def hub(cls):
+    names, passwords = cls
+    # MLOPT_HUB_PREFIX reuses a prepared prefix (with MLOPT_HUB_KEEP=1, while developing).
+    prefix = Path(os.environ.get("MLOPT_HUB_PREFIX") or tempfile.mkdtemp(prefix="mlopt-hub-"))
+    prefix.mkdir(exist_ok=True)
+    prefix.chmod(0o755)
+    for stale in ("jupyterhub.sqlite", "exchange"):
+        shutil.rmtree(prefix / stale, ignore_errors=True) if stale == "exchange" else (
+            prefix / stale).unlink(missing_ok=True)
+    port = _free_base_port()
+    token = secrets.token_hex(24)
+    env = dict(os.environ,
+               MLOPT_HUB_PREFIX=str(prefix), MLOPT_HUB_PORT=str(port),
+               MLOPT_HUB_ADMIN_TOKEN=token, MLOPT_INSTRUCTORS=names["instructor"],
+               MLOPT_LEARNERS=",".join(names[k] for k in ("l1", "l2", "l3")))
+    setup = subprocess.run(["bash", str(HUB / "setup.sh")], env=env, capture_output=True,
+                           text=True)
+    assert setup.returncode == 0, f"setup.sh failed:\n{setup.stdout}\n{setup.stderr}"
+    log = open(prefix / "hub.log", "w")
+    proc = subprocess.Popen([str(prefix / "venv" / "bin" / "jupyterhub"), "-f",
+                             str(HUB / "jupyterhub_config.py")],
+                            cwd=prefix, env=env, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base}/hub/api", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert proc.poll() is None, (prefix / "hub.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, "the hub did not answer within 60 s"
+            time.sleep(0.5)
+        yield Hub(base, token, prefix, names, passwords)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+        if os.environ.get("MLOPT_HUB_KEEP") != "1":
+            shutil.rmtree(prefix, ignore_errors=True)
+
+
+class Hub:
+    """The hub's REST API as an admin service, and each user's server as that user."""
+
+    def __init__(self, base, token, prefix, names, passwords):
+        self.base, self.prefix, self.names, self.passwords = base, prefix, names, passwords
+        self.admin = {"Authorization": f"token {token}"}
+        self.tokens = {}
+
+    def start(self, user):
+        r = requests.post(f"{self.base}/hub/api/users/{user}/tokens", headers=self.admin,
+                          json={"note": "end-to-end test"}, timeout=30)
+        r.raise_for_status()
+        self.tokens[user] = r.json()["token"]
+        r = requests.post(f"{self.base}/hub/api/users/{user}/server", headers=self.admin,
+                          timeout=120)
+        assert r.status_code in (201, 202), r.text
+        deadline = time.monotonic() + 120
+        while True:
+            model = requests.get(f"{self.base}/hub/api/users/{user}", headers=self.admin,
+                                 timeout=30).json()
+            server = model.get("servers", {}).get("")
+            if server and server.get("ready"):
+                return model
+            assert time.monotonic() < deadline, f"{user}'s server did not start: {model}"
+            time.sleep(0.5)
+
+    def call(self, user, method, path, **kw):
+        r = requests.request(method, f"{self.base}/user/{user}/{path}", timeout=300,
+                             headers={"Authorization": f"token {self.tokens[user]}"}, **kw)
+        assert r.ok, f"{user} {method} {path}: {r.status_code} {r.text[:500]}"
+        return r.json() if r.text.strip().startswith(("{", "[")) else r.text
+
+    def action(self, user, path, **kw):
+        """A formgrader or Assignments-panel action; they answer 200 with success true/false."""
+        out = self.call(user, "POST", path, **kw)
+        assert out.get("success"), f"{user} {path}: {out}"
+        return out
+
+
+def _answered(released, solution_path, overrides=()):
+    """The released notebook with every answer cell filled from the solution (minus markers)."""
+    solution = nbformat.read(solution_path, as_version=4)
+    answers = {c.metadata["nbgrader"]["grade_id"]: c.source for c in solution.cells
+               if c.metadata.get("nbgrader", {}).get("solution")}
+    answers.update(dict(overrides))
+    for cell in released["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("solution"):
+            cell["source"] = "\n".join(line for line in answers[meta["grade_id"]].splitlines()
+                                       if "### BEGIN SOLUTION" not in line
+                                       and "### END SOLUTION" not in line)
+    return released
+
+
+def _fill_and_submit(hub, user, chapter, overrides=()):
+    path = f"{COURSE}/{chapter}/{chapter}.ipynb"
+    released = hub.call(user, "GET", f"api/contents/{path}")["content"]
+    nb = _answered(released, ROOT / "solutions" / chapter / f"{chapter}.ipynb", overrides)
+    hub.call(user, "PUT", f"api/contents/{path}", json={"type": "notebook", "content": nb})
+    hub.action(user, "assignments/submit", data={"assignment_id": chapter, "course_id": COURSE})
+
+
+def _points(chapter):
+    nb = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
+            for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")}
+
+
+def test_a_class_from_release_to_feedback(hub):
+    names = hub.names
+    inst, l1, l2, l3 = (names[k] for k in ("instructor", "l1", "l2", "l3"))
+    for user in (inst, l1, l2, l3):
+        model = hub.start(user)
+        assert model["groups"] == ([f"formgrade-{COURSE}"] if user == inst
+                                   else [f"nbgrader-{COURSE}"])
+
+    # The instructor generates and releases chapters 01 and 03 (formgrader's buttons).
+    for chapter in (CH01, CH03):
+        hub.action(inst, f"formgrader/api/assignment/{chapter}/assign")
+        hub.action(inst, f"formgrader/api/assignment/{chapter}/release")
+
+    # Learners see both and fetch what they work on (the Assignments panel).
+    listed = hub.call(l1, "GET", "assignments", params={"course_id": COURSE})["value"]
+    assert {a["assignment_id"] for a in listed} == {CH01, CH03}
+    for user, chapters in ((l1, (CH01, CH03)), (l2, (CH01,)), (l3, (CH01,))):
+        for chapter in chapters:
+            hub.action(user, "assignments/fetch",
+                       data={"assignment_id": chapter, "course_id": COURSE})
+
+    # Learner 1: the solutions. Learner 2: one typical wrong answer. Learner 3: a notebook
+    # broken beyond reading for 01, and nothing for 03.
+    for chapter in (CH01, CH03):
+        _fill_and_submit(hub, l1, chapter)
+    _fill_and_submit(hub, l2, CH01, {"mse_gradient": WRONG_MSE_GRADIENT})
+    hub.call(l3, "PUT", f"api/contents/{COURSE}/{CH01}/{CH01}.ipynb",
+             json={"type": "file", "format": "text", "content": '{"cells": [ broken'})
+    hub.action(l3, "assignments/submit", data={"assignment_id": CH01, "course_id": COURSE})
+
+    inbound = hub.prefix / "exchange" / COURSE / "inbound"
+    before = _tree_hashes(inbound)
+    assert len({p.split("/")[0] for p in before}) == 4  # four submissions
+
+    # --- permissions: learner 1 cannot see, read, move or delete anyone else's work -----------
+    l2_entry = next(p.name for p in inbound.iterdir() if p.name.startswith(f"{l2}+"))
+    assert _run_as(l1, "ls", str(inbound)).returncode != 0, "inbound/ is listable by a learner"
+    home2 = Path(os.path.expanduser(f"~{l2}"))
+    assert _run_as(l1, "cat", str(home2 / COURSE / CH01 / f"{CH01}.ipynb")).returncode != 0
+    assert _run_as(l1, "mv", str(inbound / l2_entry), str(inbound / "taken")).returncode != 0
+    assert _run_as(l1, "rm", "-rf", str(inbound / l2_entry)).returncode != 0
+    released = hub.prefix / "exchange" / COURSE / "outbound" / CH01
+    assert _run_as(l1, "touch", str(released / "planted.txt")).returncode != 0
+    assert _run_as(l1, "rm", "-rf", str(hub.prefix / "exchange" / COURSE)).returncode != 0
+    assert _run_as(l1, "ls", str(hub.prefix / "exchange" / COURSE / "feedback")).returncode != 0
+    assert _run_as(l1, "cat", str(inbound / l2_entry / f"{CH01}.ipynb")).returncode != 0
+    assert _tree_hashes(inbound) == before
+    # Nor hand in work under learner 2's name, newer than theirs: through nbgrader ...
+    nbgrader = str(hub.prefix / "venv" / "bin" / "nbgrader")
+    as_l1 = {"PATH": f"{hub.prefix / 'venv' / 'bin'}:/usr/bin:/bin", "HOME": f"/home/{l1}",
+             "MLOPT_HUB_PREFIX": str(hub.prefix), "JUPYTERHUB_USER": l1,
+             "JUPYTERHUB_API_TOKEN": hub.tokens[l1], "JUPYTERHUB_API_URL": f"{hub.base}/hub/api",
+             "JUPYTER_CONFIG_PATH": f"{hub.prefix}/config/learner:{hub.prefix}/config/common"}
+    forged = _run_as(l1, nbgrader, "submit", CH01, f"--course={COURSE}", f"--student={l2}",
+                     cwd=f"/home/{l1}", env=as_l1)
+    assert forged.returncode != 0 and "only submit as yourself" in forged.stdout + forged.stderr
+    # ... or by hand: learner 1's answers in a folder named like learner 2's, dated later.
+    fake = inbound / f"{l2}+{CH01}+2999-01-01 00:00:00.000000 UTC+forged"
+    made = _run_as(l1, "bash", "-c", f"mkdir '{fake}' && echo 2999-01-01 00:00:00.000000 UTC > "
+                   f"'{fake}/timestamp.txt' && cp /home/{l1}/{COURSE}/{CH01}/{CH01}.ipynb '{fake}/'")
+    assert made.returncode == 0, made.stderr
+    before = _tree_hashes(inbound)
+
+    # --- the instructor collects, autogrades, exports grades and releases feedback ----------
+    for chapter in (CH01, CH03):
+        hub.action(inst, f"formgrader/api/assignment/{chapter}/collect")
+    course = Path(os.path.expanduser(f"~{inst}")) / COURSE
+    submitted = _tree_hashes(course / "submitted")
+    for user, chapter in ((l1, CH01), (l1, CH03), (l2, CH01), (l3, CH01)):
+        hub.call(inst, "POST", f"formgrader/api/submission/{chapter}/{user}/autograde")
+    for chapter in (CH01, CH03):
+        hub.action(inst, f"formgrader/api/assignment/{chapter}/generate_feedback")
+        hub.action(inst, f"formgrader/api/assignment/{chapter}/release_feedback")
+    grades_csv = course / "grades.csv"
+    export = _run_as(inst, str(hub.prefix / "venv" / "bin" / "nbgrader"), "export",
+                     f"--to={grades_csv}", cwd=course,
+                     env={"PATH": f"{hub.prefix / 'venv' / 'bin'}:/usr/bin:/bin",
+                          "HOME": str(course.parent), "MLOPT_HUB_PREFIX": str(hub.prefix),
+                          "JUPYTER_CONFIG_PATH": f"{hub.prefix}/config/instructor:"
+                                                 f"{hub.prefix}/config/common"})
+    assert export.returncode == 0, export.stderr
+
+    rows = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(open(grades_csv))}
+    full01, full03 = sum(_points(CH01).values()), sum(_points(CH03).values())
+    assert float(rows[l1, CH01]["score"]) == full01
+    assert float(rows[l1, CH03]["score"]) == full03
+    assert 0 < float(rows[l2, CH01]["score"]) < full01
+    assert float(rows.get((l3, CH01), {"score": 0})["score"]) == 0
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        cell = gb.find_grade("test_mse_gradient", CH01, CH01, l2)
+        assert cell.score == 0, "learner 2's wrong gradient earned points"
+        assert gb.find_grade("test_mse", CH01, CH01, l2).score == _points(CH01)["test_mse"]
+
+    # No submission was modified by grading, neither in the exchange nor in submitted/.
+    assert _tree_hashes(inbound) == before
+    assert _tree_hashes(course / "submitted") == submitted
+
+    # --- learners fetch their feedback; learner 2's names the mistake ------------------------
+    for user in (l1, l2):
+        hub.action(user, "assignments/fetch_feedback",
+                   data={"assignment_id": CH01, "course_id": COURSE})
+    home1 = Path(os.path.expanduser(f"~{l1}"))
+    feedback2 = list((home2 / COURSE / CH01 / "feedback").rglob(f"{CH01}.html"))
+    assert len(feedback2) == 1, "learner 2 got no feedback"
+    text = feedback2[0].read_text()
+    assert "opposite sign" in text, "the feedback does not name the mistake"
+    assert list((home1 / COURSE / CH01 / "feedback").rglob(f"{CH01}.html"))
+    assert _run_as(l1, "cat", str(feedback2[0])).returncode != 0, "feedback readable by others"
+
+    _learner_sees_the_chapter_in_the_browser(hub, l1)
+
+
+def _learner_sees_the_chapter_in_the_browser(hub, user):
+    """Log in with the system password, open the Assignments panel, see chapter 01."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium")
+    if not chromium:
+        pytest.skip("no chromium: apt-get install chromium")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    password = hub.passwords[user]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        try:
+            page.goto(f"{hub.base}/hub/login")
+            page.fill("#username_input", user)
+            page.fill("#password_input", password)
+            page.click("#login_submit")
+            page.wait_for_url(f"**/user/{user}/lab**", timeout=60_000)
+            page.wait_for_selector(".jp-LabShell", timeout=60_000)
+            page.get_by_role("menuitem", name="Nbgrader").click()
+            page.get_by_text("Assignment List").click()
+            page.get_by_text(CH01).first.wait_for(timeout=30_000)
+            page.screenshot(path=str(SCREENSHOTS / "assignments-panel.png"))
+        except Exception:
+            page.screenshot(path=str(SCREENSHOTS / "assignments-panel-failure.png"))
+            print(f"screenshot: {SCREENSHOTS / 'assignments-panel-failure.png'}")
+            raise
+        finally:
+            browser.close()
