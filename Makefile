@@ -42,7 +42,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb $(LAB_ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check mlopt tests benchmarks
+	$(BIN)/ruff check mlopt tests benchmarks deploy
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile mlopt tests

@@ -64,8 +64,8 @@ class VerifiedCollect(ExchangeCollect):
 
     def init_src(self):
         super().init_src()  # paths, permission checks and the due date
-        pattern = os.path.join(self.inbound_path,
-                               f"{self.coursedir.student_id or '*'}+{self.coursedir.assignment_id}+*")
+        student = self.coursedir.student_id or "*"
+        pattern = os.path.join(self.inbound_path, f"{student}+{self.coursedir.assignment_id}+*")
         records = []
         for path in glob.glob(pattern):
             record = self._path_to_record(path)

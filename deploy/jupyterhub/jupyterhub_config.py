@@ -62,7 +62,8 @@ c.Authenticator.allowed_users = set(INSTRUCTORS + LEARNERS)
 c.Authenticator.admin_users = set(INSTRUCTORS)
 c.Authenticator.manage_groups = False
 # nbgrader 0.9's JupyterHubAuthPlugin: instructors in formgrade-<course>, learners in
-# nbgrader-<course> (nbgrader adds a learner itself when the instructor runs `nbgrader db student add`).
+# nbgrader-<course> (nbgrader adds a learner itself when the instructor runs
+# `nbgrader db student add`).
 c.JupyterHub.load_groups = {
     f"formgrade-{COURSE_ID}": {"users": INSTRUCTORS},
     f"nbgrader-{COURSE_ID}": {"users": LEARNERS},

@@ -274,8 +274,9 @@ def test_a_class_from_release_to_feedback(hub):
     assert forged.returncode != 0 and "only submit as yourself" in forged.stdout + forged.stderr
     # ... or by hand: learner 1's answers in a folder named like learner 2's, dated later.
     fake = inbound / f"{l2}+{CH01}+2999-01-01 00:00:00.000000 UTC+forged"
+    mine = f"/home/{l1}/{COURSE}/{CH01}/{CH01}.ipynb"
     made = _run_as(l1, "bash", "-c", f"mkdir '{fake}' && echo 2999-01-01 00:00:00.000000 UTC > "
-                   f"'{fake}/timestamp.txt' && cp /home/{l1}/{COURSE}/{CH01}/{CH01}.ipynb '{fake}/'")
+                   f"'{fake}/timestamp.txt' && cp {mine} '{fake}/'")
     assert made.returncode == 0, made.stderr
     before = _tree_hashes(inbound)
 
