@@ -421,3 +421,222 @@ MORE_MISTAKES = [
 def test_more_mistakes_are_named(check, fn, message):
     with pytest.raises(AssertionError, match=re.escape(message)):
         check(fn)
+
+
+# --- issue 9: edge inputs, ignored arguments, contracts, messages, float32 --------------------
+
+def gd_stops_when_converged(grad_fn, w0, lr, n_steps):
+    w, path = np.array(w0, dtype=float), [np.array(w0, dtype=float)]
+    for _ in range(n_steps):
+        g = grad_fn(w)
+        if np.linalg.norm(g) < 1e-10:
+            break
+        w = w - lr * g
+        path.append(w)
+    return np.array(path)
+
+
+def test_a_loop_that_stops_early_is_seen_on_a_problem_that_converges_early(solution):
+    checks.check_gradient_descent(solution["gradient_descent"], n_steps=6, lr=1.0, converge_at=1)
+    checks.check_gradient_descent(gd_stops_when_converged)          # no early stop here ...
+    with pytest.raises(AssertionError, match="Do not stop early"):  # ... but here
+        checks.check_gradient_descent(gd_stops_when_converged, n_steps=6, lr=1.0, converge_at=1)
+
+
+def test_a_tuple_of_the_wrong_length_gets_a_message_not_a_crash():
+    with pytest.raises(AssertionError, match="returned a tuple of 2"):
+        checks.check_gradient_descent(lambda g, w0, lr, n: (loop(g, w0, lr, n), n))
+
+
+@pytest.mark.parametrize("check", [checks.check_gd_step, checks.check_gradient_descent,
+                                   checks.check_standardize])
+def test_float32_answers_within_tolerance_pass(solution, check):
+    name = {checks.check_gd_step: "gd_step", checks.check_gradient_descent: "gradient_descent",
+            checks.check_standardize: "standardize"}[check]
+    fn = solution[name]
+
+    def in_float32(*args):
+        args = [a.astype(np.float32) if isinstance(a, np.ndarray) else a for a in args]
+        out = fn(*args)
+        return tuple(o.astype(np.float32) for o in out) if isinstance(out, tuple) else \
+            np.asarray(out, dtype=np.float32)
+
+    check(in_float32)
+
+
+def lc_reference(hvp, n_params, n_iter, rng):
+    v = rng.normal(size=n_params)
+    v /= np.linalg.norm(v)
+    est = 0.0
+    for _ in range(n_iter):
+        w = hvp(v)
+        est, v = v @ w, w / np.linalg.norm(w)
+    return est
+
+
+def lc_norm_estimate(hvp, n_params, n_iter, rng):      # ‖Hv‖ for a unit v: also → L
+    v = rng.standard_normal(n_params)
+    for _ in range(n_iter):
+        v = v / np.linalg.norm(v)
+        w = hvp(v)
+        est = np.linalg.norm(w)
+        v = w
+    return est
+
+
+def lc_uniform_start_extra_product(hvp, n_params, n_iter, rng):
+    v = rng.random(n_params)
+    for _ in range(n_iter):
+        w = hvp(v)
+        v = w / np.linalg.norm(w)
+    return float(v @ hvp(v))                      # n_iter + 1 products: accepted
+
+
+def lc_float32(hvp, n_params, n_iter, rng):
+    v = rng.normal(size=n_params).astype(np.float32)
+    est = np.float32(0)
+    for _ in range(n_iter):
+        w = np.asarray(hvp(v), dtype=np.float32)
+        est, v = v @ w, w / np.linalg.norm(w)
+    return est
+
+
+@pytest.mark.parametrize("fn", [lc_reference, lc_norm_estimate, lc_uniform_start_extra_product,
+                                lc_float32])
+@pytest.mark.parametrize("kwargs", [{}, dict(n_params=2, seed=51, top=3.0, second=1.0),
+                                    dict(n_params=7, seed=52, top=100.0, second=40.0)])
+def test_largest_curvature_accepts_valid_ways(solution, fn, kwargs):
+    checks.check_largest_curvature(solution["largest_curvature"], **kwargs)
+    checks.check_largest_curvature(fn, **kwargs)
+
+
+def lc_ones(hvp, n_params, n_iter, rng):
+    return lc_reference(hvp, n_params, n_iter, _FixedStart(np.ones(n_params)))
+
+
+class _FixedStart:
+    def __init__(self, v):
+        self.v = v
+
+    def normal(self, size):
+        return self.v.copy()
+
+
+def lc_unnormalized(hvp, n_params, n_iter, rng):
+    v = rng.normal(size=n_params)
+    for _ in range(n_iter):
+        w = hvp(v)
+        est, v = v @ w, w
+    return est
+
+
+def lc_global(hvp, n_params, n_iter, rng):
+    return lc_reference(hvp, n_params, n_iter, np.random)  # noqa: NPY002 (the mistake)
+
+
+def lc_private(hvp, n_params, n_iter, rng):
+    return lc_reference(hvp, n_params, n_iter, np.random.default_rng(0))
+
+
+def lc_fixed_iterations(hvp, n_params, n_iter, rng):
+    return lc_reference(hvp, n_params, 100, rng)
+
+
+def lc_one_short(hvp, n_params, n_iter, rng):
+    return lc_reference(hvp, n_params, n_iter - 1, rng)
+
+
+def lc_vector(hvp, n_params, n_iter, rng):
+    v = rng.normal(size=n_params)
+    for _ in range(n_iter):
+        w = hvp(v)
+        v = w / np.linalg.norm(w)
+    return v
+
+
+LC_MISTAKES = {
+    "ones start": (lc_ones, "has no component along the top eigenvector"),
+    "unnormalized": (lc_unnormalized, "normalize"),
+    "global np.random": (lc_global, "same seed gave different estimates"),
+    "private default_rng(0)": (lc_private, "different seeds gave the same estimate"),
+    "ignores n_iter": (lc_fixed_iterations, "called hvp 100 times"),
+    "one product short": (lc_one_short, "called hvp 39 times"),
+    "returns the vector": (lc_vector, "should return one number"),
+    "no return": (lambda hvp, n, k, rng: None, "return"),
+    "never calls hvp": (lambda hvp, n, k, rng: 10.0, "never called hvp"),
+}
+
+
+@pytest.mark.parametrize("name", LC_MISTAKES)
+def test_largest_curvature_rejects_typical_mistakes(name):
+    fn, message = LC_MISTAKES[name]
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_largest_curvature(fn)
+
+
+def _fd_hvp(fun, w0, h=1e-3):
+    g0 = fun(w0)[1]
+    return lambda v: (fun(w0 + h * v)[1] - g0) / h
+
+
+def lr_power(fun, w0, rng, margin=1.0):
+    return margin / lc_reference(_fd_hvp(fun, w0), len(w0), 200, rng)
+
+
+def lr_fd_hessian(fun, w0, rng):
+    p = len(w0)
+    hvp = _fd_hvp(fun, w0)
+    H = np.column_stack([hvp(e) for e in np.eye(p)])
+    return 1.0 / np.linalg.eigvalsh((H + H.T) / 2).max()
+
+
+def lr_armijo_at_w0(fun, w0, rng):
+    value, g = fun(w0)
+    lr = 1e6
+    while fun(w0 - lr * g)[0] > value - 1e-4 * lr * g @ g:
+        lr /= 2
+    return lr
+
+
+def lr_global_rng(fun, w0, rng):
+    return lr_power(fun, w0, np.random)  # noqa: NPY002 (the mistake)
+
+
+def lr_two_over_power(fun, w0, rng):
+    return lr_power(fun, w0, rng, margin=2.0)
+
+
+@pytest.mark.parametrize("fn", [lambda f, w, r: lr_power(f, w, r), lambda f, w, r: lr_power(
+    f, w, r, margin=1.5), lr_fd_hessian, lambda f, w, r: np.float32(lr_power(f, w, r))])
+def test_choose_lr_accepts_sensible_rules(solution, fn):
+    checks.check_choose_lr(solution["choose_lr"])
+    checks.check_choose_lr(fn)
+    checks.check_choose_lr(fn, seed=61)
+
+
+CHOOSE_MISTAKES = {
+    "one Armijo step at w0": (lr_armijo_at_w0, "an Armijo step can be longer than 2/L"),
+    "2 / L̂": (lr_two_over_power, "diverges along the steepest direction"),
+    "fixed number": (lambda f, w, r: 0.01, "not be a fixed number"),
+    "timid": (lambda f, w, r: lr_power(f, w, r, margin=0.01), "safe, but so small"),
+    "global np.random": (lr_global_rng, "same seed gave different rates"),
+    "negative": (lambda f, w, r: -lr_power(f, w, r), "positive number"),
+    "array": (lambda f, w, r: np.full(3, 0.01), "should return one number"),
+    "no return": (lambda f, w, r: None, "return"),
+}
+
+
+@pytest.mark.parametrize("name", CHOOSE_MISTAKES)
+def test_choose_lr_rejects_typical_mistakes(name):
+    fn, message = CHOOSE_MISTAKES[name]
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_choose_lr(fn)
+
+
+def test_new_stubs_are_rejected():
+    def stub(*args):
+        raise NotImplementedError()
+
+    for check in (checks.check_largest_curvature, checks.check_choose_lr):
+        with pytest.raises(NotImplementedError):
+            check(stub)

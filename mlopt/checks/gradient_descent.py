@@ -10,7 +10,8 @@ from sklearn.preprocessing import StandardScaler
 from mlopt.checks._core import Mistake, call_on_copies, check_array, check_scalar
 from mlopt.optimizers import gd
 
-__all__ = ["check_gd_step", "check_gradient_descent", "check_max_stable_lr", "check_standardize"]
+__all__ = ["check_gd_step", "check_gradient_descent", "check_max_stable_lr", "check_standardize",
+           "check_largest_curvature", "check_choose_lr"]
 
 
 _FIX_STEP = "Create a new array instead: `w = w - lr * grad`, or start from `w0.copy()`."
@@ -81,9 +82,32 @@ def check_gd_step(gd_step, *, n_params=3, lr=0.3, seed=0):
                 context=f"w.shape={w.shape}, grad.shape={grad.shape}, lr={lr}")
 
 
-def check_gradient_descent(gradient_descent, *, n_params=2, n_steps=5, lr=0.1, seed=0):
-    """Check ``gradient_descent(grad_fn, w0, lr, n_steps)`` returns every iterate, w0 first."""
-    grad_fn, w0 = make_quadratic(n_params, seed)
+def make_one_step_quadratic(n_params=2, seed=0, lr=1.0):
+    """The quadratic ``|w|² / (2 lr) - b·w``: one step of size ``lr`` lands on the minimizer.
+
+    Every later gradient is 0: a problem that converges early.
+    """
+    rng = np.random.default_rng(seed)
+    b = rng.normal(size=n_params)
+    w0 = rng.normal(size=n_params) * 2.0
+
+    def grad_fn(w):
+        return np.asarray(w, dtype=float) / lr - b
+
+    return grad_fn, w0
+
+
+def check_gradient_descent(gradient_descent, *, n_params=2, n_steps=5, lr=0.1, seed=0,
+                           converge_at=None):
+    """Check ``gradient_descent(grad_fn, w0, lr, n_steps)`` returns every iterate, w0 first.
+
+    ``converge_at=1`` uses a problem on which the first step lands on the minimizer, so that
+    a loop that stops when the gradient vanishes returns too few rows.
+    """
+    if converge_at is None:
+        grad_fn, w0 = make_quadratic(n_params, seed)
+    else:
+        grad_fn, w0 = make_one_step_quadratic(n_params, seed, lr)
     expected = reference_path(grad_fn, w0, lr, n_steps)
     longer = reference_path(grad_fn, w0, lr, n_steps + 1)
     final = expected[-1]
@@ -114,7 +138,24 @@ def check_gradient_descent(gradient_descent, *, n_params=2, n_steps=5, lr=0.1, s
                 "append each new iterate after computing it"),
     ]
     got = _call(gradient_descent, "gradient_descent", grad_fn, w0, lr, n_steps)
-    check_array(got, expected, "gradient_descent(grad_fn, w0, lr, n_steps)", mistakes=mistakes,
+    what = "gradient_descent(grad_fn, w0, lr, n_steps)"
+    if isinstance(got, tuple) and len(got) != n_steps + 1:
+        raise AssertionError(f"{what} returned a tuple of {len(got)} item(s); return one array "
+                             f"of all iterates, shape {shape}.")
+    try:
+        rows = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        rows = None
+    if (rows is not None and rows.ndim == 2 and rows.shape[1] == n_params
+            and 1 <= len(rows) < n_steps + 1
+            and np.allclose(rows, expected[:len(rows)], rtol=1e-6, atol=1e-9)
+            and np.linalg.norm(grad_fn(rows[-1])) < 1e-6):
+        raise AssertionError(
+            f"{what} returned {len(rows)} rows, the iterates up to the point where the gradient "
+            f"vanished; the task asks for all n_steps + 1 = {n_steps + 1} of them, shape "
+            f"{shape}, even when the later ones repeat (here the first step lands on the "
+            "minimizer). Do not stop early.")
+    check_array(got, expected, what, mistakes=mistakes,
                 context=f"w0.shape={w0.shape}, lr={lr}, n_steps={n_steps}")
 
 
@@ -225,8 +266,9 @@ def check_standardize(standardize, *, n_train=12, n_test=5, n_features=3, seed=0
                 "and std on the training and test sets together; that leaks information "
                 "from the test set. Use the training set's statistics only"),
     ]
+    tol = dict(rtol=1e-5, atol=1e-5)             # float32 answers are within this
     check_array(train_s, train_ref, "X_train_s from " + what, mistakes=train_mistakes,
-                context=context)
+                context=context, **tol)
     test_mistakes = [
         Mistake(scaled(X_test, X_test.mean(axis=0), X_test.std(axis=0)), "the test set was "
                 "scaled with its own mean and std. Use the training statistics for both: the "
@@ -239,4 +281,192 @@ def check_standardize(standardize, *, n_train=12, n_test=5, n_features=3, seed=0
                 "training mean and std"),
     ]
     check_array(test_s, test_ref, "X_test_s from " + what, mistakes=test_mistakes,
-                context=context)
+                context=context, **tol)
+
+
+# --- power iteration ---------------------------------------------------------------------------
+
+def make_curvature_problem(n_params=4, seed=0, top=10.0, second=5.0):
+    """A symmetric positive definite ``A`` whose top eigenvector is orthogonal to ``ones``.
+
+    Returns ``A`` and its eigenvalues (ascending). A power iteration started from ``np.ones``
+    then never sees the top eigenvalue (until rounding errors grow), and finds ``second``.
+    """
+    rng = np.random.default_rng(seed)
+    first = rng.normal(size=n_params)
+    first -= first.mean()                       # orthogonal to the ones vector
+    basis = np.column_stack([first, rng.normal(size=(n_params, n_params - 1))])
+    Q, _ = np.linalg.qr(basis)                  # Q[:, 0] is parallel to `first`
+    others = np.linspace(1.0, second, n_params - 1) if n_params > 1 else np.array([])
+    eigenvalues = np.r_[top, others]
+    A = Q @ np.diag(eigenvalues) @ Q.T
+    return (A + A.T) / 2, np.sort(eigenvalues)
+
+
+def _as_number(got, what):
+    if got is None:
+        raise AssertionError(f"{what} returned None. Did you forget the `return` statement?")
+    if np.size(got) != 1:
+        raise AssertionError(f"{what} should return one number, the estimate of L; got "
+                             f"{type(got).__name__} of shape {np.shape(got)}.")
+    try:
+        return float(np.asarray(got, dtype=float).reshape(()))
+    except (TypeError, ValueError):
+        raise AssertionError(f"{what} should return one number, got {type(got).__name__} "
+                             f"{str(got)[:60]}.") from None
+
+
+def check_largest_curvature(largest_curvature, *, n_params=4, seed=0, top=10.0, second=5.0):
+    """Check ``largest_curvature(hvp, n_params, n_iter, rng)``: power iteration for L.
+
+    The problem's top eigenvector is orthogonal to ``np.ones``, so a fixed start fails; the
+    call count must equal ``n_iter`` (``n_iter + 1`` is accepted); the generator must be used
+    (two seeds give two estimates after one product) and reproducible.
+    """
+    A, eigenvalues = make_curvature_problem(n_params, seed, top, second)
+    calls = []
+
+    def hvp(v):
+        v = np.asarray(v, dtype=float)
+        if v.shape != (n_params,):
+            raise AssertionError(f"hvp(v) expects a vector of shape ({n_params},), got "
+                                 f"shape {v.shape}.")
+        calls.append(v.copy())
+        return A @ v
+
+    what = "largest_curvature(hvp, n_params, n_iter, rng)"
+    context = (f"a {n_params}×{n_params} Hessian with eigenvalues "
+               f"{', '.join(f'{e:g}' for e in eigenvalues)}")
+    n_iter = 40
+    got = _as_number(largest_curvature(hvp, n_params, n_iter, np.random.default_rng(seed)),
+                     what)
+    if not calls:
+        raise AssertionError(f"{what} never called hvp: power iteration needs the products "
+                             "H @ v, which hvp(v) computes.")
+    if not n_iter <= len(calls) <= n_iter + 1:
+        raise AssertionError(
+            f"{what} with n_iter={n_iter} called hvp {len(calls)} times; it should use n_iter "
+            "products (one per iteration: w = hvp(v), estimate v @ w, v = w / norm(w)).")
+    if not np.isfinite(got):
+        raise AssertionError(f"{what} returned {got!r} ({context}). Normalize v at every "
+                             "iteration, v = w / np.linalg.norm(w), so that it cannot overflow.")
+    start = calls[0]
+    if np.allclose(start, start[0]) and abs(got - eigenvalues[-2]) < 1e-3 * eigenvalues[-1]:
+        raise AssertionError(
+            f"{what} returned {got:.6g}, the second largest eigenvalue, not L = {top:g} "
+            f"({context}). Your start vector is constant (like np.ones), and here it has no "
+            "component along the top eigenvector, so the iteration never finds it. Start from "
+            "a random vector drawn with rng, e.g. rng.normal(size=n_params).")
+    if got > top * (1 + 1e-6):
+        raise AssertionError(
+            f"{what} returned {got:.6g}, above the largest eigenvalue L = {top:g} ({context}). "
+            "The Rayleigh quotient v @ H @ v is an eigenvalue estimate only for a unit vector: "
+            "normalize v = w / np.linalg.norm(w) at every iteration (and use that v in the "
+            "estimate).")
+    if not abs(got - top) <= 1e-6 * top:
+        raise AssertionError(
+            f"{what} returned {got:.8g} after {n_iter} products; expected L = {top:g} to 6 "
+            f"digits ({context}; the error shrinks like (λ₂/λ₁)^(2k) = "
+            f"{(second / top) ** 2:g}^k).")
+
+    def one(seed_, k=1):
+        calls.clear()
+        return _as_number(largest_curvature(hvp, n_params, k, np.random.default_rng(seed_)),
+                          what)
+
+    a, b, c = one(seed + 1), one(seed + 1), one(seed + 2)
+    if a != b:
+        raise AssertionError(
+            f"{what}: two generators with the same seed gave different estimates after one "
+            f"product ({a:.6g} and {b:.6g}). Draw the start vector from the rng argument "
+            "(rng.normal(size=n_params)), not from np.random.*, so that runs are reproducible.")
+    if a == c:
+        raise AssertionError(
+            f"{what}: two different seeds gave the same estimate after one product ({a:.6g}): "
+            "the start vector does not come from the rng argument. Use rng as given "
+            "(rng.normal(size=n_params)); do not create a generator with a fixed seed inside.")
+
+
+# --- choosing a learning rate ------------------------------------------------------------------
+
+#: (feature scales, seed) of the least-squares problems on which a chosen rate is tried; their
+#: curvatures L differ by a factor of about 10⁴.
+LR_PROBLEMS = ((np.array([3.0, 1.0, 0.3]), 0), (np.array([300.0, 40.0, 1.0]), 1))
+
+
+def make_lr_problem(scales, seed):
+    """Least squares ``fun(w) -> (MSE, gradient)``, its L, and a start ``w0``.
+
+    ``w0 - w*`` lies mostly along the flattest direction, so that the gradient at ``w0`` has
+    little curvature along it: a single line-search step there is longer than 2/L.
+    """
+    rng = np.random.default_rng(seed)
+    n = 60
+    X = rng.normal(size=(n, len(scales))) * scales
+    y = X @ rng.normal(size=len(scales)) + 0.1 * rng.normal(size=n)
+    H = 2.0 / n * X.T @ X
+    eigenvalues, V = np.linalg.eigh(H)
+    w_star = np.linalg.lstsq(X, y, rcond=None)[0]
+    w0 = w_star + 10.0 * V[:, 0] / np.sqrt(eigenvalues[0]) + 0.01 * V[:, -1]
+
+    def fun(w):
+        r = X @ w - y
+        return float(r @ r / n), 2.0 / n * X.T @ r
+
+    return fun, eigenvalues[-1], w0, w_star
+
+
+def check_choose_lr(choose_lr, problems=LR_PROBLEMS, *, seed=0, timid=0.2):
+    """Check ``choose_lr(fun, w0, rng) -> lr`` by gradient descent with the rate it picks.
+
+    On each problem the pick must be below 2/L (gradient descent converges from every start),
+    at least ``timid``/L (it makes progress), reproducible for a seed, and the problems, whose
+    curvatures differ by about 10⁴, must get different rates.
+    """
+    what = "choose_lr(fun, w0, rng)"
+    picks = []
+    for scales, pseed in problems:
+        fun, L, w0, w_star = make_lr_problem(scales, pseed)
+        got = _as_number(_call(choose_lr, "choose_lr", fun, w0.copy(),
+                               np.random.default_rng(seed)), what)
+        context = f"on a least-squares problem with L = {L:.4g}, so 2/L = {2 / L:.4g}"
+        if not (np.isfinite(got) and got > 0):
+            raise AssertionError(f"{what} returned {got!r}; a learning rate is a positive "
+                                 f"number ({context}).")
+        picks.append(got)
+        if len(picks) > 1 and np.isclose(picks[-1], picks[0], rtol=1e-6):
+            raise AssertionError(
+                f"{what} returned {got:.6g} for two problems whose curvatures L differ by a "
+                "factor of about 10⁴: the rate must come from the problem it is given (power "
+                "iteration or backtracking on fun), not be a fixed number.")
+        if got * L >= 1.99:
+            raise AssertionError(
+                f"{what} returned {got:.6g} = {got * L:.4g}/L ({context}): gradient descent "
+                "with this fixed rate diverges along the steepest direction (or, within 0.5 % "
+                "of 2/L, crawls there with a factor near -1: no margin; an estimate L̂ from below "
+                "makes 2/L̂ too long). If it is one "
+                "backtracking step at w0: an Armijo step can be longer than 2/L when the "
+                "gradient at w0 points along a flat direction, but a fixed rate must be safe in "
+                "every direction. Estimate L (power iteration with Hessian-vector products "
+                "from gradient differences) and return 1/L, or take the smallest of many "
+                "backtracking steps along a run.")
+        if got < timid / L:
+            raise AssertionError(
+                f"{what} returned {got:.6g} = {got * L:.3g}/L ({context}): safe, but so "
+                f"small that gradient descent would need more than {1 / (got * L):.0f} times "
+                "the steps of η = 1/L. Estimate L itself and use 1/L.")
+        again = _as_number(_call(choose_lr, "choose_lr", fun, w0.copy(),
+                                 np.random.default_rng(seed)), what)
+        if again != got:
+            raise AssertionError(
+                f"{what}: two generators with the same seed gave different rates ({got:.8g} "
+                f"and {again:.8g}). Draw any random vector from the rng argument, not from "
+                "np.random.*, so that the choice is reproducible.")
+        w = w0.copy()
+        for _ in range(300):
+            w = w - got * fun(w)[1]
+        if not np.linalg.norm(w - w_star) < np.linalg.norm(w0 - w_star):
+            raise AssertionError(f"{what} returned {got:.6g} ({context}); 300 steps of "
+                                 "gradient descent with it did not get closer to the "
+                                 "minimizer.")
+    return picks
