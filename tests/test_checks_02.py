@@ -412,3 +412,80 @@ MORE_MISTAKES = [
 def test_more_mistakes_are_named(check, fn, message):
     with pytest.raises(AssertionError, match=re.escape(message)):
         check(fn)
+
+
+# Issue 9: singular values between rcond·s_max and √rcond·s_max must be kept.
+def _svd_eigh(X, y, rcond=1e-10):
+    """Through the eigenvalues of X.T @ X (= s²) compared with rcond: a √rcond threshold on s."""
+    lam, V = np.linalg.eigh(X.T @ X)
+    keep = lam > rcond * lam.max()
+    return V[:, keep] @ ((V[:, keep].T @ (X.T @ y)) / lam[keep])
+
+
+def _svd_own_threshold(X, y, rcond=1e-10):
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    keep = s > 1e-5 * s[0]
+    return Vt[keep].T @ ((U[:, keep].T @ y) / s[keep])
+
+
+@pytest.mark.parametrize(("fn", "message"), [
+    (_svd_eigh, "sqrt(rcond)"),
+    (_svd_own_threshold, "not a threshold of your own"),
+])
+def test_small_kept_singular_values(fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_lstsq_svd_rank_deficient(fn)
+
+
+def test_svd_float32_and_pinv_pass():
+    def f32(X, y, rcond=1e-10):
+        U, s, Vt = np.linalg.svd(X, full_matrices=False)
+        keep = s > rcond * s[0]
+        return (Vt[keep].T @ ((U[:, keep].T @ y) / s[keep])).astype(np.float32)
+
+    checks.check_lstsq_svd(f32)
+    checks.check_lstsq_svd_rank_deficient(
+        lambda X, y, rcond=1e-10: np.linalg.pinv(X, rcond=rcond) @ y)
+    checks.check_lstsq_svd_rank_deficient(
+        lambda X, y, rcond=1e-10: np.linalg.lstsq(X, y, rcond=rcond)[0])
+
+
+# The reasoning task: choose the solver from the condition number.
+EPS = np.finfo(float).eps
+
+
+@pytest.mark.parametrize("fn", [
+    lambda X, t: "normal" if np.linalg.cond(X) ** 2 * EPS < t else "svd",
+    lambda X, t: "normal" if np.linalg.cond(X.T @ X) * EPS < t else "svd",
+    lambda X, t: "Cholesky" if 16 - 2 * np.log10(np.linalg.cond(X)) > -np.log10(t) else "lstsq",
+    lambda X, t: "normal" if np.linalg.cond(X) ** 2 * EPS < 10 * t else "svd",   # another margin
+], ids=["kappa^2 eps", "cond(XtX)", "digits, aliases", "margin 10"])
+def test_choose_solver_accepts_valid_rules(fn, solution):
+    checks.check_choose_solver(fn)
+    checks.check_choose_solver(solution["choose_solver"])
+
+
+@pytest.mark.parametrize(("fn", "message"), [
+    (lambda X, t: "normal" if np.linalg.cond(X) * EPS < t else "svd", "squares the condition"),
+    (lambda X, t: "svd", "accurate enough here"),
+    (lambda X, t: "normal", "squares the condition"),
+    (lambda X, t: "normal" if np.linalg.svd(X, compute_uv=False).min() > 1e-3 else "svd",
+     "Small singular values alone"),
+    (lambda X, t: True, "should return the string"),
+    (lambda X, t: "qr", "return 'normal' or 'svd'"),
+    (lambda X, t: None, "should return the string"),
+])
+def test_choose_solver_mistakes(fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_choose_solver(fn)
+
+
+def test_choose_solver_cases_are_far_from_the_threshold():
+    """Each case is clear-cut: kappa² eps is 100 times away from tol, on the measured side."""
+    for k, (kappa, tol, scale) in enumerate(checks.SOLVER_CASES):
+        X, w, y = checks._designed(kappa, scale, seed=k)
+        assert np.isclose(np.linalg.cond(X), kappa, rtol=1e-6)
+        predicted = kappa ** 2 * EPS
+        assert predicted < tol / 100 or predicted > 100 * tol
+        err = np.linalg.norm(np.linalg.solve(X.T @ X, X.T @ y) - w) / np.linalg.norm(w)
+        assert (err < tol) == (predicted < tol)

@@ -22,6 +22,7 @@ __all__ = [
     "check_lstsq_svd",
     "check_lstsq_svd_rank_deficient",
     "check_r2_score",
+    "check_choose_solver",
 ]
 
 
@@ -260,6 +261,7 @@ def check_lstsq_svd_rank_deficient(lstsq_svd, *, n_samples=8, n_features=4, rank
                 atol=1e-9 * max(np.abs(expected).max(), 1.0), context=context)
     _check_threshold_is_relative(lstsq_svd, X, y, rcond, context)
     _check_rcond_is_used(lstsq_svd, seed)
+    _check_small_singular_values_are_kept(lstsq_svd, seed)
 
 
 def _check_threshold_is_relative(lstsq_svd, X, y, rcond, context):
@@ -306,6 +308,107 @@ def _check_rcond_is_used(lstsq_svd, seed):
     ]
     check_array(got, expected, what, mistakes=mistakes, rtol=1e-6,
                 context=f"X.shape={X.shape}, singular values {s.tolist()}")
+
+
+def _check_small_singular_values_are_kept(lstsq_svd, seed):
+    """Singular values between rcond·s_max and √rcond·s_max are kept.
+
+    Comparing the eigenvalues of XᵀX (that is, s²) with rcond·s_max² drops them: it is a
+    threshold of √rcond on s. So does a threshold of one's own in between.
+    """
+    rng = np.random.default_rng(seed + 2000)
+    U, _ = np.linalg.qr(rng.normal(size=(7, 3)))
+    V, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    s = np.array([3.0, 1.0, 1e-4])
+    X = U @ np.diag(s) @ V.T
+    y = rng.normal(size=7)
+    rcond = 1e-6
+    expected = solve_lstsq(X, y, rcond=rcond)
+    got = _lstsq_value(lstsq_svd, X, y, rcond)
+    what = f"lstsq_svd(X, y, rcond={rcond:g})"
+    keep = f"s = {s.tolist()}: 1e-4 is above rcond * s.max() = {rcond * s[0]:g} and must be kept"
+    mistakes = [
+        Mistake(solve_lstsq(X, y, rcond=np.sqrt(rcond)), f"it dropped a singular value it must "
+                f"keep: {keep}. Your threshold acts like sqrt(rcond) * s.max() = "
+                f"{np.sqrt(rcond) * s[0]:g}, which is what comparing the eigenvalues of X.T @ X "
+                "(the squares s**2) with rcond does; compare the singular values themselves"),
+    ]
+    check_array(got, expected, what, mistakes=mistakes, rtol=1e-6,
+                context=f"X.shape={X.shape}, singular values {s.tolist()}, rcond={rcond:g}")
+
+
+def _designed(kappa, scale, seed, n_samples=60, n_features=4):
+    """An X with condition number ``kappa`` and largest singular value ``scale``, and w, y."""
+    rng = np.random.default_rng(seed)
+    U, _ = np.linalg.qr(rng.normal(size=(n_samples, n_features)))
+    V, _ = np.linalg.qr(rng.normal(size=(n_features, n_features)))
+    s = scale * np.logspace(0, -np.log10(kappa), n_features)
+    X = U @ np.diag(s) @ V.T
+    w = rng.normal(size=n_features)
+    return X, w, X @ w
+
+
+SOLVER_CASES = (
+    # (kappa, tol, scale): the normal equation's error is about kappa² eps; each case is
+    # outside the band tol/100 < kappa² eps < 100 tol, where either answer is accepted.
+    (10.0, 1e-8, 1.0),
+    (10.0, 1e-8, 1e-6),        # tiny singular values, yet well conditioned
+    (1e6, 1e-8, 1.0),          # kappa eps is small enough, kappa² eps is not
+    (1e3, 1e-4, 1e4),
+    (1e5, 1e-12, 1.0),
+)
+
+
+def _solver_name(got, what):
+    if not isinstance(got, str):
+        raise AssertionError(f"{what} should return the string 'normal' or 'svd', got "
+                             f"{type(got).__name__} {str(got)[:40]!r}.")
+    name = got.strip().lower()
+    aliases = {"normal": "normal", "cholesky": "normal", "normal equation": "normal",
+               "svd": "svd", "lstsq": "svd"}
+    if name not in aliases:
+        raise AssertionError(f"{what} returned {got!r}; return 'normal' or 'svd'.")
+    return aliases[name]
+
+
+def check_choose_solver(choose_solver, cases=SOLVER_CASES):
+    """Check ``choose_solver(X, tol) -> 'normal' | 'svd'``.
+
+    The faster normal equation when its relative error, about κ(X)²·ε, is below ``tol``; the
+    SVD otherwise. The verdict is judged against the *measured* error of the normal equation,
+    so any rule that predicts it (κ² ε, the condition number of XᵀX, the digits lost) passes:
+    only answers on the wrong side of the threshold by more than a factor 100 fail.
+    """
+    eps = np.finfo(float).eps
+    for k, (kappa, tol, scale) in enumerate(cases):
+        X, w, y = _designed(kappa, scale, seed=k)
+        what = f"choose_solver(X, tol={tol:g})"
+        got = _solver_name(_call(choose_solver, "choose_solver", X, tol), what)
+        try:
+            w_normal = np.linalg.solve(X.T @ X, X.T @ y)
+            err_normal = float(np.linalg.norm(w_normal - w) / np.linalg.norm(w))
+        except np.linalg.LinAlgError:
+            err_normal = np.inf
+        err_svd = float(np.linalg.norm(solve_lstsq(X, y) - w) / np.linalg.norm(w))
+        s = np.linalg.svd(X, compute_uv=False)
+        kappa_x = s[0] / s[-1]
+        facts = (f"X.shape={X.shape}, singular values from {s[0]:.3g} to {s[-1]:.3g}, "
+                 f"kappa(X) = {kappa_x:.3g}, kappa(X)**2 * eps = {kappa_x ** 2 * eps:.2g}; "
+                 f"measured relative errors: normal equation {err_normal:.2g}, "
+                 f"SVD {err_svd:.2g}")
+        if got == "normal" and err_normal > tol:
+            raise AssertionError(
+                f"{what} chose the normal equation, but its error exceeds tol ({facts}). "
+                "Forming X.T @ X squares the condition number: its error grows like "
+                "kappa(X)**2 * eps.")
+        if got == "svd" and kappa_x ** 2 * eps < tol / 100:
+            hint = ""
+            if scale < 1e-3:
+                hint = (" Small singular values alone do not make X ill-conditioned: what "
+                        "matters is their ratio, kappa(X) = s.max() / s.min().")
+            raise AssertionError(
+                f"{what} chose the SVD, but the normal equation is accurate enough here and "
+                f"several times faster ({facts}).{hint}")
 
 
 def check_r2_score(r2_score, *, n_samples=20, seed=0):
