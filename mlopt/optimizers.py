@@ -274,7 +274,8 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
     lr : float or callable, default=1e-3
         Step size :math:`\eta > 0`, or a schedule ``t -> lr``.
     momentum : float, default=0
-        :math:`\mu \in [0, 1)`; 0 is plain (stochastic) gradient descent.
+        :math:`\beta \in [0, 1)` (written β in the lessons, because :math:`\mu` is the
+        smallest curvature); 0 is plain (stochastic) gradient descent.
     dampening : float, default=0
         :math:`\tau \in [0, 1)`: the new gradient enters the buffer with weight
         :math:`1 - \tau`.
@@ -306,30 +307,34 @@ def sgd(lr=1e-3, momentum=0.0, dampening=0.0, nesterov=False, weight_decay=0.0):
         \begin{aligned}
         & g_t \leftarrow g_t + \lambda\,\theta_{t-1} \\
         & b_t \leftarrow \begin{cases} g_t & t = 1 \\
-                          \mu\, b_{t-1} + (1 - \tau)\, g_t & t > 1 \end{cases} \\
-        & d_t \leftarrow \begin{cases} g_t + \mu\, b_t & \text{nesterov} \\
+                          \beta\, b_{t-1} + (1 - \tau)\, g_t & t > 1 \end{cases} \\
+        & d_t \leftarrow \begin{cases} g_t + \beta\, b_t & \text{nesterov} \\
                           b_t & \text{otherwise} \end{cases} \\
         & \theta_t \leftarrow \theta_{t-1} - \eta_{t-1}\, d_t
         \end{aligned}
 
-    With :math:`\mu = 0` this is gradient descent on the (mini-batch) gradient. Unrolling the
-    buffer (:math:`\tau = 0`) gives :math:`b_t = \sum_{s \le t} \mu^{t-s} g_s`: a sum of past
+    With :math:`\beta = 0` this is gradient descent on the (mini-batch) gradient. Unrolling the
+    buffer (:math:`\tau = 0`) gives :math:`b_t = \sum_{s \le t} \beta^{t-s} g_s`: a sum of past
     gradients whose weights decay geometrically, so along a direction where gradients agree
-    the step grows towards :math:`\eta\, g / (1 - \mu)`, and where they alternate in sign they
+    the step grows towards :math:`\eta\, g / (1 - \beta)`, and where they alternate in sign they
     cancel. The buffer starts at :math:`b_1 = g_1` (torch's choice), not at
     :math:`(1 - \tau) g_1`.
 
-    *Textbook forms.* Polyak's heavy ball :math:`v_t = \mu v_{t-1} - \eta g_t,\ \theta_t =
-    \theta_{t-1} + v_t` is this update with :math:`v_t = -\eta b_t`; the two coincide when
-    :math:`\eta` is constant and :math:`\tau = 0` (with a schedule, torch's form applies the
-    new :math:`\eta_t` to the whole buffer). Sutskever et al.'s Nesterov momentum,
+    *Textbook forms.* Polyak's heavy ball (1964) is the two-step form
+    :math:`\theta_t = \theta_{t-1} - \eta g_t + \beta(\theta_{t-1} - \theta_{t-2})`
+    (:math:`\theta_{-1} = \theta_0`); the velocity form of Sutskever et al. and cs231n,
+    :math:`v_t = \beta v_{t-1} - \eta g_t,\ \theta_t = \theta_{t-1} + v_t` (:math:`v_0 = 0`),
+    is the same recursion written with :math:`v_t = \theta_t - \theta_{t-1}`. Both equal this
+    update with :math:`v_t = -\eta b_t` when :math:`\eta` is constant and :math:`\tau = 0` (with
+    a schedule, torch's form applies the new :math:`\eta_t` to the whole buffer, while the
+    velocity keeps the old rates). Sutskever et al.'s Nesterov momentum,
 
-    .. math:: v_t = \mu v_{t-1} - \eta \nabla f(\theta_{t-1} + \mu v_{t-1}),\qquad
+    .. math:: v_t = \beta v_{t-1} - \eta \nabla f(\theta_{t-1} + \beta v_{t-1}),\qquad
               \theta_t = \theta_{t-1} + v_t ,
 
     evaluates the gradient at the look-ahead point. Substituting
-    :math:`\phi_t = \theta_t + \mu v_t` (store the look-ahead point instead) gives
-    :math:`\phi_t = \phi_{t-1} - \eta\,(g_t + \mu b_t)` with :math:`b_t = \mu b_{t-1} + g_t`
+    :math:`\phi_t = \theta_t + \beta v_t` (store the look-ahead point instead) gives
+    :math:`\phi_t = \phi_{t-1} - \eta\,(g_t + \beta b_t)` with :math:`b_t = \beta b_{t-1} + g_t`
     and :math:`g_t = \nabla f(\phi_{t-1})` — torch's form above, which needs the gradient only
     at the stored parameters. The two coincide for constant :math:`\eta`, up to this change of
     variables (they produce the same sequence of look-ahead points).
@@ -499,7 +504,7 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, cente
     weight_decay : float, default=0
         L2 penalty :math:`\lambda \ge 0`, added to the gradient.
     momentum : float, default=0
-        :math:`\mu \in [0, 1)`, momentum applied to the scaled gradient.
+        :math:`\beta \in [0, 1)`, momentum applied to the scaled gradient.
     centered : bool, default=False
         Divide by an estimate of the gradient's standard deviation instead of its root mean
         square.
@@ -526,7 +531,7 @@ def rmsprop(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0, cente
         & \text{centered:}\ \ \bar g_t \leftarrow \alpha \bar g_{t-1} + (1-\alpha)\, g_t,
           \quad \tilde v_t = v_t - \bar g_t^2; \quad \text{else}\ \ \tilde v_t = v_t \\
         & d_t \leftarrow g_t / (\sqrt{\tilde v_t} + \epsilon) \\
-        & \text{momentum:}\ \ b_t \leftarrow \mu b_{t-1} + d_t, \quad
+        & \text{momentum:}\ \ b_t \leftarrow \beta b_{t-1} + d_t, \quad
           \theta_t \leftarrow \theta_{t-1} - \eta_{t-1} b_t;
           \quad \text{else}\ \ \theta_t \leftarrow \theta_{t-1} - \eta_{t-1} d_t
         \end{aligned}
@@ -869,10 +874,10 @@ def momentum_rate(lr, momentum, eigenvalues, nesterov=False):
     lr : float or ndarray
         Learning rate :math:`\eta`.
     momentum : float or ndarray
-        :math:`\mu` (0 is gradient descent). ``lr`` and ``momentum`` broadcast together, so
+        :math:`\beta` (0 is gradient descent). ``lr`` and ``momentum`` broadcast together, so
         one call maps the rate over a grid of settings.
     eigenvalues : array_like
-        Eigenvalues :math:`\lambda` of the Hessian (usually the extremes :math:`\mu_f, L`).
+        Eigenvalues :math:`\lambda` of the Hessian (usually the extremes :math:`\mu, L`).
     nesterov : bool, default=False
         Nesterov's recurrence instead of the heavy ball's.
 
@@ -889,9 +894,9 @@ def momentum_rate(lr, momentum, eigenvalues, nesterov=False):
     :math:`x_{t+1} = a\,x_t - b\,x_{t-1}`, i.e. :math:`(x_{t+1}, x_t) = M_\lambda (x_t, x_{t-1})`
     with :math:`M_\lambda = \begin{pmatrix} a & -b \\ 1 & 0\end{pmatrix}`:
 
-    * heavy ball, :math:`a = 1 + \mu - \eta\lambda`, :math:`b = \mu`;
-    * Nesterov (look-ahead points, torch's iterates), :math:`a = (1 + \mu)(1 - \eta\lambda)`,
-      :math:`b = \mu(1 - \eta\lambda)`.
+    * heavy ball, :math:`a = 1 + \beta - \eta\lambda`, :math:`b = \beta`;
+    * Nesterov (look-ahead points, torch's iterates), :math:`a = (1 + \beta)(1 - \eta\lambda)`,
+      :math:`b = \beta(1 - \eta\lambda)`.
 
     The eigenvalues of :math:`M_\lambda` are the roots of :math:`z^2 - a z + b`; complex roots
     have modulus :math:`\sqrt b`.

@@ -56,7 +56,7 @@ def test_capstone_accelerates(solution, kappa, seed):
 # --- other valid ways are accepted -------------------------------------------------------------
 
 def step_zeros_init(params, grad, buf, lr, momentum):
-    buf = momentum * (np.zeros_like(grad) if buf is None else buf) + grad  # 0·μ + g = g
+    buf = momentum * (np.zeros_like(grad) if buf is None else buf) + grad  # 0·β + g = g
     return params - lr * buf, buf
 
 
@@ -365,10 +365,10 @@ def test_stub_is_rejected():
 
 
 def test_optimal_momentum_messages_use_the_exercise_names():
-    # the exercise writes the smallest curvature mu_f, to keep it apart from the momentum mu
-    with pytest.raises(AssertionError, match=re.escape("lr = 4 / (√L + √mu_f)²")):
+    # the smallest curvature is mu (chapter 03's name); the momentum is beta in the prose
+    with pytest.raises(AssertionError, match=re.escape("lr = 4 / (√L + √mu)²")):
         checks.check_optimal_momentum(OPTIMAL_MISTAKES["lr no sqrt"][0])
-    with pytest.raises(AssertionError, match=re.escape("κ = L / mu_f")):
+    with pytest.raises(AssertionError, match=re.escape("κ = L / mu")):
         checks.check_optimal_momentum(OPTIMAL_MISTAKES["kappa not sqrt"][0])
 
 
@@ -418,7 +418,7 @@ UNUSUAL_CORRECT = [
     (checks.check_optimal_momentum, lambda L, mu: (
         4 / (L + 2 * np.sqrt(L * mu) + mu),
         (L + mu - 2 * np.sqrt(L * mu)) / (L + mu + 2 * np.sqrt(L * mu)))),
-    # κ = mu_f / L by mistake gives the same momentum: ((1 - √κ) / (1 + √κ))² is symmetric
+    # κ = mu / L by mistake gives the same momentum: ((1 - √κ) / (1 + √κ))² is symmetric
     (checks.check_optimal_momentum, lambda L, mu: (
         4 / (np.sqrt(L) + np.sqrt(mu)) ** 2,
         ((np.sqrt(mu / L) - 1) / (np.sqrt(mu / L) + 1)) ** 2)),

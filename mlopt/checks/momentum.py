@@ -241,22 +241,22 @@ def check_nesterov_step(nesterov_step, *, n_params=3, lr=0.05, momentum=0.9, see
 
 
 def optimal_heavy_ball(L, mu):
-    r"""The optimal heavy-ball tuning on a quadratic: :math:`\eta^\star`, :math:`\mu^\star`."""
+    r"""The optimal heavy-ball tuning on a quadratic: :math:`\eta^\star`, :math:`\beta^\star`."""
     sk = np.sqrt(L / mu)
     return 4.0 / (np.sqrt(L) + np.sqrt(mu)) ** 2, ((sk - 1) / (sk + 1)) ** 2
 
 
 def check_optimal_momentum(optimal_momentum, *, L=100.0, mu=1.0, seed=None):
-    """Check ``optimal_momentum(L, mu_f)`` returns ``(lr, momentum)`` of the optimal heavy ball.
+    r"""Check ``optimal_momentum(L, mu)`` returns ``(lr, momentum)`` of the optimal heavy ball.
 
-    ``mu`` is the smallest curvature (the learner's argument ``mu_f``, named so to keep it apart
-    from the momentum). ``seed`` (if given) draws another pair ``L >= mu > 0``.
+    ``mu`` is the smallest curvature (:math:`\mu`, as in chapter 03; the momentum is
+    :math:`\beta`). ``seed`` (if given) draws another pair ``L >= mu > 0``.
     """
     if seed is not None:
         rng = np.random.default_rng(seed)
         mu = float(rng.uniform(0.1, 2.0))
         L = float(mu * rng.uniform(2.0, 5000.0))
-    what = "optimal_momentum(L, mu_f)"
+    what = "optimal_momentum(L, mu)"
     pair = "lr, momentum"
     exp_lr, exp_m = optimal_heavy_ball(L, mu)
     got = optimal_momentum(L, mu)
@@ -273,27 +273,27 @@ def check_optimal_momentum(optimal_momentum, *, L=100.0, mu=1.0, seed=None):
         raise AssertionError(f"{what} returned the pair in the wrong order: return `{pair}`.")
     kappa = L / mu
     sk = np.sqrt(kappa)
-    ctx = f"L={L:.6g}, mu_f={mu:.6g}, κ={kappa:.6g}"
+    ctx = f"L={L:.6g}, mu={mu:.6g}, κ={kappa:.6g}"
     lr_mistakes = [
-        Mistake(4.0 / (L + mu), "the square roots are missing: lr = 4 / (√L + √mu_f)²"),
-        Mistake(2.0 / (L + mu), "this is gradient descent's best step, 2 / (L + mu_f); the "
-                "heavy ball's is 4 / (√L + √mu_f)²"),
-        Mistake(1.0 / L, "this is 1/L; the optimal heavy-ball step is 4 / (√L + √mu_f)²"),
+        Mistake(4.0 / (L + mu), "the square roots are missing: lr = 4 / (√L + √mu)²"),
+        Mistake(2.0 / (L + mu), "this is gradient descent's best step, 2 / (L + mu); the "
+                "heavy ball's is 4 / (√L + √mu)²"),
+        Mistake(1.0 / L, "this is 1/L; the optimal heavy-ball step is 4 / (√L + √mu)²"),
         Mistake(4.0 / (np.sqrt(L) + np.sqrt(mu)), "square the denominator: "
-                "lr = 4 / (√L + √mu_f)²"),
+                "lr = 4 / (√L + √mu)²"),
         Mistake(2.0 / (np.sqrt(L) + np.sqrt(mu)) ** 2, "the numerator is 4: "
-                "lr = 4 / (√L + √mu_f)² = (2 / (√L + √mu_f))²"),
+                "lr = 4 / (√L + √mu)² = (2 / (√L + √mu))²"),
     ]
     check_scalar(got[0], exp_lr, f"lr from {what}", mistakes=lr_mistakes, context=ctx)
     momentum_mistakes = [
         Mistake(((kappa - 1) / (kappa + 1)) ** 2, "use the square root of the condition "
-                "number: momentum = ((√κ - 1) / (√κ + 1))², with κ = L / mu_f"),
+                "number: momentum = ((√κ - 1) / (√κ + 1))², with κ = L / mu"),
         Mistake((kappa - 1) / (kappa + 1), "use √κ and square the ratio: momentum = "
                 "((√κ - 1) / (√κ + 1))²"),
         Mistake((sk - 1) / (sk + 1), "square it: (√κ - 1) / (√κ + 1) is the rate; the "
                 "momentum is its square"),
-        Mistake(-(sk - 1) / (sk + 1), "it is negative: κ = L / mu_f ≥ 1 (you swapped L and "
-                "mu_f), and the momentum is the square ((√κ - 1) / (√κ + 1))²"),
+        Mistake(-(sk - 1) / (sk + 1), "it is negative: κ = L / mu ≥ 1 (you swapped L and "
+                "mu), and the momentum is the square ((√κ - 1) / (√κ + 1))²"),
         Mistake(1 - 1 / sk, "this is 1 - 1/√κ; the optimal heavy-ball momentum is "
                 "((√κ - 1) / (√κ + 1))²"),
     ]
@@ -327,7 +327,7 @@ def check_heavy_ball_rate(heavy_ball_rate, *, cases=None, seed=None):
     r"""Check ``heavy_ball_rate(lr, momentum, eigenvalues)`` = the worst spectral radius.
 
     The answer is :math:`\max_\lambda \max|z|` over the roots of
-    :math:`z^2 - (1 + \mu - \eta\lambda) z + \mu`. ``seed`` (if given) adds random cases.
+    :math:`z^2 - (1 + \beta - \eta\lambda) z + \beta`. ``seed`` (if given) adds random cases.
     """
     cases = list(RATE_CASES if cases is None else cases)
     if seed is not None:
