@@ -837,6 +837,15 @@ def adamw(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-2, amsgrad=
     large gradients are hardly regularized. Loshchilov and Hutter decouple the decay from the
     adaptive step, which regularizes every coordinate at the same relative rate.
 
+    *Parameterization.* This is torch's: the decay per step is :math:`\eta_t\lambda` with
+    :math:`\eta_t` the learning rate itself. Loshchilov and Hutter's Algorithm 2 writes
+    :math:`\theta_t = \theta_{t-1} - \eta_t(\alpha\,\hat m_t/(\sqrt{\hat v_t}+\epsilon) +
+    \lambda\theta_{t-1})` with a base rate :math:`\alpha` and a schedule multiplier
+    :math:`\eta_t`, so its decay does not involve :math:`\alpha`: it equals this function with
+    ``lr`` :math:`= \alpha\eta_t` and ``weight_decay`` :math:`= \lambda/\alpha`. The paper's
+    finding that :math:`\lambda` and :math:`\alpha` can be tuned separately is about its own
+    parameterization.
+
     References
     ----------
     .. [1] Loshchilov and Hutter, "Decoupled weight decay regularization", ICLR 2019,

@@ -15,7 +15,8 @@ import numpy as np
 from mlopt.checks._core import Mistake, call_on_copies, check_array
 from mlopt.optimizers import AdamState, RMSpropState, adam, adamw, rmsprop
 
-__all__ = ["check_rmsprop_step", "check_adam_step", "check_adamw_step", "check_run_adam"]
+__all__ = ["check_rmsprop_step", "check_adam_step", "check_adamw_step", "check_run_adam",
+           "check_adamw_limit"]
 
 _FIX = ("Compute new arrays instead (`v = alpha * v + ...`, `params - step`); `v *= ...` or "
         "`params -= ...` change the caller's arrays.")
@@ -548,3 +549,84 @@ def _check_uses_hyperparameters(run_adam, grad_fn, x0, n_steps, lr, what, proble
                                   "(this run passed beta1=0.8, beta2=0.99, eps=1e-3, and got "
                                   "the path of the defaults 0.9, 0.999, 1e-8): pass them on "
                                   "to adam_step")])
+
+
+# ---- predicting AdamW's per-coordinate shrinkage ----------------------------------------------
+
+#: The run that decides where AdamW ends: full-batch gradients of ½ Σ h_i (θ_i - c_i)², θ_0 = 0,
+#: a cosine schedule that settles the iterate, and a short second-moment memory (beta2 = 0.9) so
+#: that v̂ tracks the current gradient well before the learning rate has decayed.
+ADAMW_RUN = {"lr": 0.05, "n_steps": 5000, "beta1": 0.9, "beta2": 0.9, "eps": 1e-8}
+
+# (c, h, weight_decay): inside and outside the box |θ| <= 1/λ, both signs, a zero gradient
+# (c = 0), a point just inside the box, curvatures from 0.01 to 100; then a small λ
+LIMIT_CASES = [
+    ([3.0, -3.0, 0.5, -1.9, 0.0, 10.0, 1.99, -0.01], [100.0, 0.01, 1.0, 0.1, 5.0, 1.0, 1.0, 30.0],
+     0.5),
+    ([30.0, -0.3, 0.2, -12.0], [1.0, 10.0, 0.05, 2.0], 0.1),
+]
+
+
+def adamw_run_limit(c, h, weight_decay, **run):
+    """Where :func:`mlopt.optimizers.adamw` ends on ``½ Σ h (θ - c)²`` from ``θ = 0``."""
+    from mlopt.schedules import cosine
+
+    settings = {**ADAMW_RUN, **run}
+    c, h = np.asarray(c, dtype=float), np.asarray(h, dtype=float)
+    opt = adamw(lr=cosine(settings["lr"], settings["n_steps"]), beta1=settings["beta1"],
+                beta2=settings["beta2"], eps=settings["eps"], weight_decay=weight_decay)
+    theta = np.zeros_like(c)
+    state = opt.init(theta)
+    for _ in range(settings["n_steps"]):
+        step, state = opt.update(h * (theta - c), state, theta)
+        theta = theta - step
+    return theta
+
+
+def check_adamw_limit(adamw_limit, *, cases=None, seed=None):
+    """Check ``adamw_limit(c, h, weight_decay)``: where AdamW ends on ``½ Σ h_i (θ_i - c_i)²``.
+
+    The reference is a run of :func:`mlopt.optimizers.adamw` (torch's AdamW) with full-batch
+    gradients (:data:`ADAMW_RUN`); a prediction within 2e-3 of it passes, whatever way it was
+    found. ``seed`` (if given) adds a random case.
+    """
+    cases = list(LIMIT_CASES if cases is None else cases)
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        lam = float(rng.uniform(0.2, 2.0))
+        c = rng.normal(scale=1.5 / lam, size=6)
+        cases.append((c.tolist(), (10 ** rng.uniform(-1, 2, size=6)).tolist(), lam))
+    what = "adamw_limit(c, h, weight_decay)"
+    for c, h, lam in cases:
+        c, h = np.asarray(c, dtype=float), np.asarray(h, dtype=float)
+        expected = adamw_run_limit(c, h, lam)
+        got = call_on_copies(adamw_limit, "adamw_limit", c, h, lam,
+                             fix="Compute a new array (np.clip, np.where, or c * ...).")
+        ridge = h * c / (h + lam)
+        box = 1.0 / lam
+        context = f"c={_short(c)}, h={_short(h)}, weight_decay={lam:g}"
+        mistakes = [
+            Mistake(ridge, "this is where Adam with an L2 penalty ends (ridge: the penalized "
+                    "gradient h·(θ - c) + weight_decay·θ vanishes). AdamW's decay is not "
+                    "divided by sqrt(v_hat): at its fixed point m_hat / (sqrt(v_hat) + eps) "
+                    "+ weight_decay·θ = 0, with m_hat = g and v_hat = g²"),
+            Mistake(c, "no coordinate moved from c: a coordinate with |c| > 1/weight_decay "
+                    "cannot stay at c, where g = 0 and the decay weight_decay·θ is left alone"),
+            Mistake(c / (1 + lam), "every coordinate shrunk by the same factor 1/(1 + "
+                    "weight_decay); look at the fixed point of each coordinate: "
+                    "g/(|g| + eps) + weight_decay·θ = 0"),
+            Mistake(np.clip(c, -lam, lam), "the box is |θ| <= 1/weight_decay, not "
+                    "weight_decay: a normalized step of size 1 balances the decay when "
+                    "weight_decay·|θ| = 1"),
+            Mistake(np.sign(c) * box, "every coordinate ends at ±1/weight_decay; a coordinate "
+                    "with |c| < 1/weight_decay reaches c, where its gradient vanishes"),
+            Mistake(np.clip(ridge, -box, box), "you combined ridge's shrinkage h·c/(h + "
+                    "weight_decay) with the box; inside the box AdamW reaches c itself"),
+        ]
+        check_array(got, expected, what, mistakes=mistakes, rtol=1e-3, atol=2e-3,
+                    context=context)
+
+
+def _short(a):
+    with np.printoptions(precision=4, suppress=True, threshold=10, edgeitems=3):
+        return np.array2string(np.asarray(a, dtype=float), separator=", ")

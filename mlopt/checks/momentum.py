@@ -15,6 +15,7 @@ __all__ = [
     "check_optimal_momentum",
     "check_heavy_ball_rate",
     "check_acceleration",
+    "check_nesterov_lr_limit",
 ]
 
 _FIX_STEP = ("Compute new arrays instead: `buf = momentum * buf + grad` (not `buf *= ...` or "
@@ -504,3 +505,83 @@ def check_acceleration(momentum_step, optimal_momentum, heavy_ball_rate, *, kapp
     measured = float((dist[-1] / dist[half]) ** (1 / (len(dist) - 1 - half)))
     return {"hb_steps": hb_steps, "gd_steps": gd_steps, "predicted": float(predicted),
             "rate": rate, "measured_rate": measured}
+
+
+def nesterov_limit_by_bisection(L, momentum):
+    r"""The largest stable learning rate of Nesterov's momentum on a quadratic with top curvature L.
+
+    Found numerically, by bisection on the spectral radius of the :math:`2\times2` matrix of the
+    steepest direction (:func:`mlopt.optimizers.momentum_rate` with ``nesterov=True``), not from
+    a formula: the learner's formula is checked against the eigen-analysis itself.
+    """
+    from scipy.optimize import brentq
+
+    from mlopt.optimizers import momentum_rate
+
+    def excess(lr):
+        return momentum_rate(lr, momentum, [L], nesterov=True) - 1.0
+
+    # stable at lr = 1/L (both roots 0), unstable at 3/L for every momentum in [0, 1)
+    return brentq(excess, 1.0 / L, 3.0 / L, xtol=1e-15 / L, rtol=1e-14)
+
+
+# (L, momentum): L = 1 and L != 1 (a forgotten 1/L), no momentum (gradient descent's 2/L),
+# a large momentum
+LIMIT_CASES = [(100.0, 0.9), (1.0, 0.5), (4.0, 0.0), (0.5, 0.99), (30.0, 0.3)]
+
+
+def check_nesterov_lr_limit(nesterov_lr_limit, *, cases=None, seed=None):
+    r"""Check ``nesterov_lr_limit(L, momentum)``: the largest stable learning rate of Nesterov.
+
+    The reference is found by bisection on the spectral radius (:func:`momentum_rate`), so any
+    correct way to find the limit passes (a formula, or a careful numerical search). ``seed``
+    (if given) adds random cases.
+    """
+    cases = list(LIMIT_CASES if cases is None else cases)
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        cases += [(float(10 ** rng.uniform(-1, 3)), float(rng.uniform(0.0, 0.99)))
+                  for _ in range(3)]
+    from mlopt.optimizers import momentum_rate
+
+    what = "nesterov_lr_limit(L, momentum)"
+    for L, beta in cases:
+        expected = nesterov_limit_by_bisection(L, beta)
+        got = nesterov_lr_limit(L, beta)
+        ctx = f"L={L:.6g}, momentum={beta:.6g}"
+        heavy_ball = 2 * (1 + beta) / L
+        mistakes = [
+            Mistake(heavy_ball, "this is the heavy ball's limit 2(1 + momentum)/L. Nesterov's "
+                    "recurrence has other coefficients, a = (1 + momentum)(1 - lr·λ) and "
+                    "b = momentum·(1 - lr·λ): find the lr·L at which a root of z² - a z + b "
+                    "reaches -1"),
+            Mistake(2.0 / L, "this is gradient descent's limit 2/L; with momentum the roots of "
+                    "z² - a z + b, a = (1 + momentum)(1 - lr·λ), b = momentum·(1 - lr·λ), "
+                    "cross -1 elsewhere"),
+            Mistake(expected * L, "this is the limit of lr·L, a number without units; the "
+                    "learning rate is that number divided by L"),
+            Mistake(expected * L * L, "this is lr·L multiplied by L; the learning rate is lr·L "
+                    "divided by L"),
+            Mistake(1.0 / L, "lr = 1/L is the classical tuning, not the stability limit: "
+                    "Nesterov is stable beyond it"),
+        ]
+        try:
+            value = float(np.asarray(got, dtype=float).reshape(()))
+        except (TypeError, ValueError):
+            value = None
+            if got is not None and np.size(got) == 1:
+                raise AssertionError(f"{what} should return a number (a float), got "
+                                     f"{type(got).__name__} {got!r:.40}.") from None
+        if value is not None and np.isfinite(value) and value > 0 and not np.isclose(
+                value, expected, rtol=1e-6, atol=0.0) and not any(
+                np.isclose(value, m.value, rtol=1e-6, atol=0.0) for m in mistakes):
+            rate = momentum_rate(value, beta, [L], nesterov=True)
+            verdict = (f"at your lr the spectral radius of the steepest direction is {rate:.6f}"
+                       + (" > 1: Nesterov diverges there, the limit is lower"
+                          if rate > 1 else
+                          " < 1: Nesterov is still stable there, the limit is higher"))
+            raise AssertionError(
+                f"{what} is wrong (inputs: {ctx}): got {value:.8g} (lr·L = {value * L:.8g}), "
+                f"expected {expected:.8g} (lr·L = {expected * L:.8g}); {verdict}."
+            )
+        check_scalar(got, expected, what, mistakes=mistakes, rtol=1e-6, atol=0.0, context=ctx)
