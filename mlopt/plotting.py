@@ -171,7 +171,8 @@ def plot_contour(surface, *, ax=None, levels=30, resolution=200, log_levels=True
 
 
 def plot_path(history, *, ax=None, label=None, **kwargs):
-    """The sequence of iterates of a 2-D run, as a line with a dot per step.
+    """The sequence of iterates of a 2-D run, as a line with a dot per step (up to 60 steps;
+    longer paths are a plain line, where dots would hide it).
 
     Parameters
     ----------
@@ -210,7 +211,7 @@ def plot_path(history, *, ax=None, label=None, **kwargs):
     if P.ndim != 2 or P.shape[1] != 2:
         raise ValueError(f"plot_path needs 2 parameters per iterate, got params of shape {P.shape}")
     finite = np.all(np.isfinite(P), axis=1)
-    kwargs.setdefault("marker", "o")
+    kwargs.setdefault("marker", "o" if len(P) <= 60 else "None")  # markers drown long paths
     kwargs.setdefault("markersize", 3)
     ax.plot(P[finite, 0], P[finite, 1], label=label, **kwargs)
     if label is not None:

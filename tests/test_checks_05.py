@@ -485,3 +485,135 @@ def test_capstone_explains_if_not_buf(solution):
     with pytest.raises(AssertionError, match=re.escape("if buf is None:")):
         checks.check_acceleration(step_not_buf, solution["optimal_momentum"],
                                   solution["heavy_ball_rate"])
+
+
+# --- Nesterov's stability limit (issue 8: a derivation, checked against the eigen-analysis) ----
+
+def limit_formula(L, momentum):
+    return (2 + 2 * momentum) / ((1 + 2 * momentum) * L)
+
+
+def limit_rewritten(L, momentum):  # 1 + 1/(1 + 2β), the same number
+    return (1 + 1 / (1 + 2 * momentum)) / L
+
+
+def limit_float32(L, momentum):
+    return np.float32(limit_formula(L, momentum))
+
+
+def limit_by_own_bisection(L, momentum):  # a numerical search of the learner's own
+    def rate(lr):
+        x = 1 - lr * L
+        return max(abs(np.roots([1, -(1 + momentum) * x, momentum * x])))
+    lo, hi = 1.0 / L, 3.0 / L
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if rate(mid) < 1 else (lo, mid)
+    return lo
+
+
+@pytest.mark.parametrize(("L", "momentum"), [(100.0, 0.9), (1.0, 0.0), (0.3, 0.99), (7.0, 0.5)])
+def test_the_bisection_reference_is_the_formula(L, momentum):
+    assert checks.nesterov_limit_by_bisection(L, momentum) == pytest.approx(
+        limit_formula(L, momentum), rel=1e-12)
+
+
+def test_the_lesson_number_is_the_limit():  # lesson 05 prints ηL < 1.3571 for β = 0.9
+    assert limit_formula(1.0, 0.9) == pytest.approx(1.3571, abs=5e-5)
+
+
+@pytest.mark.parametrize("fn", [limit_formula, limit_rewritten, limit_float32,
+                                limit_by_own_bisection], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("seed", [None, 0, 7])
+def test_nesterov_limit_valid_answers_pass(fn, seed):
+    checks.check_nesterov_lr_limit(fn, seed=seed)
+
+
+def test_nesterov_limit_reference_answer_passes(solution):
+    checks.check_nesterov_lr_limit(solution["nesterov_lr_limit"], seed=1)
+    checks.check_nesterov_lr_limit(solution["nesterov_lr_limit"], cases=[(1e4, 0.999),
+                                                                          (2e-3, 0.1)])
+
+
+LIMIT_MISTAKES = {
+    "heavy ball": (lambda L, b: 2 * (1 + b) / L, "heavy ball's limit 2(1 + momentum)/L"),
+    "gradient descent": (lambda L, b: 2 / L, "gradient descent's limit 2/L"),
+    "no 1/L": (lambda L, b: (2 + 2 * b) / (1 + 2 * b), "the limit of lr·L"),
+    "times L": (lambda L, b: (2 + 2 * b) / (1 + 2 * b) * L, "multiplied by L"),
+    "1/L": (lambda L, b: 1 / L, "classical tuning, not the stability limit"),
+    "too cautious": (lambda L, b: 0.9 * limit_formula(L, b), "the limit is higher"),
+    "too bold": (lambda L, b: 1.1 * limit_formula(L, b), "Nesterov diverges there"),
+    "wrong root (+1)": (lambda L, b: (2 + b) / ((1 + 2 * b) * L), "the limit is higher"),
+    "momentum hard-coded": (lambda L, b: limit_formula(L, 0.9), "expected"),
+    "L hard-coded": (lambda L, b: limit_formula(100.0, b), "expected"),
+    "string": (lambda L, b: "1.357", "should return a number (a float), got str"),
+    "None": (lambda L, b: None, "returned None"),
+    "pair": (lambda L, b: (limit_formula(L, b), 2 / L), "should be a single number"),
+}
+
+
+@pytest.mark.parametrize(("fn", "message"), LIMIT_MISTAKES.values(), ids=LIMIT_MISTAKES.keys())
+def test_nesterov_limit_mistakes_are_rejected(fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_nesterov_lr_limit(fn)
+
+
+def test_nesterov_limit_stub_is_rejected():
+    def stub(*args):
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedError):
+        checks.check_nesterov_lr_limit(stub)
+
+
+# --- issue 9: ignored arguments, unexpected return types --------------------------------------
+
+def momentum_hard_coded(params, grad, buf, lr, momentum):
+    buf = grad.copy() if buf is None else 0.9 * buf + grad
+    return params - lr * buf, buf
+
+
+def momentum_lr_hard_coded(params, grad, buf, lr, momentum):
+    buf = grad.copy() if buf is None else momentum * buf + grad
+    return params - 0.05 * buf, buf
+
+
+def nesterov_momentum_hard_coded(params, grad, buf, lr, momentum):
+    buf = grad.copy() if buf is None else 0.9 * buf + grad
+    return params - lr * (grad + 0.9 * buf), buf
+
+
+def momentum_float32(params, grad, buf, lr, momentum):
+    g = grad.astype(np.float32)
+    buf = g if buf is None else np.float32(momentum) * buf + g
+    return params.astype(np.float32) - np.float32(lr) * buf, buf
+
+
+@pytest.mark.parametrize(("check", "fn", "message"), [
+    (checks.check_momentum_step, momentum_hard_coded, "it ignores the argument momentum"),
+    (checks.check_momentum_step, momentum_lr_hard_coded, "it ignores the argument lr"),
+    (checks.check_nesterov_step, nesterov_momentum_hard_coded,
+     "it ignores the argument momentum"),
+    (checks.check_optimal_momentum,
+     lambda L, mu: checks.optimal_heavy_ball(L, 1.0), "L=50, mu=2"),   # mu hard-coded to 1
+    (checks.check_heavy_ball_rate, lambda lr, m, lam: "0.9", "should return a number"),
+    (checks.check_heavy_ball_rate, lambda lr, m, lam: (0.5, 0.7), "single number"),
+], ids=["momentum", "lr", "nesterov momentum", "mu", "string rate", "pair rate"])
+def test_ignored_arguments_and_odd_returns_are_rejected(check, fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(fn)
+
+
+def test_one_rate_per_eigenvalue_is_named_only_when_it_is_that():
+    def per_direction(lr, momentum, eigenvalues):
+        return checks._spectral_radius(lr, momentum, eigenvalues)
+
+    with pytest.raises(AssertionError, match="one per eigenvalue"):
+        checks.check_heavy_ball_rate(per_direction)
+    with pytest.raises(AssertionError) as err:
+        checks.check_heavy_ball_rate(lambda lr, m, lam: np.zeros(len(lam)))
+    assert "one per eigenvalue" not in str(err.value)
+
+
+def test_float32_momentum_steps_pass():
+    checks.check_momentum_step(momentum_float32)

@@ -540,3 +540,155 @@ def test_nan_at_the_first_step_is_told_apart():
     with pytest.raises(AssertionError, match="missing parentheses") as info:
         checks.check_adam_step(adam_parens)
     assert "t - 1" not in str(info.value)
+
+
+# --- predicting AdamW's per-coordinate shrinkage (issue 8) -------------------------------------
+
+def limit_clip(c, h, weight_decay):
+    return np.clip(c, -1 / weight_decay, 1 / weight_decay)
+
+
+def limit_where(c, h, weight_decay):
+    c = np.asarray(c)
+    return np.where(np.abs(c) * weight_decay > 1, np.sign(c) / weight_decay, c)
+
+
+def limit_min_max(c, h, weight_decay):
+    return [max(-1 / weight_decay, min(1 / weight_decay, ci)) for ci in c]   # a list
+
+
+def limit_float32(c, h, weight_decay):
+    return limit_clip(c, h, weight_decay).astype(np.float32)
+
+
+@pytest.mark.parametrize("case", checks.LIMIT_CASES, ids=["lambda 0.5", "lambda 0.1"])
+def test_the_closed_form_is_where_mlopt_adamw_ends(case):
+    c, h, lam = case
+    ended = checks.adamw_run_limit(c, h, lam)
+    np.testing.assert_allclose(ended, limit_clip(np.array(c), h, lam), atol=1e-4)
+    # and not where Adam with L2 ends (ridge): the two differ by far more than the tolerance
+    ridge = np.array(h) * np.array(c) / (np.array(h) + lam)
+    assert np.abs(ended - ridge).max() > 0.5
+
+
+@pytest.mark.parametrize("fn", [limit_clip, limit_where, limit_min_max, limit_float32],
+                         ids=lambda f: f.__name__)
+def test_adamw_limit_valid_answers_pass(fn):
+    checks.check_adamw_limit(fn, seed=3)
+
+
+def test_adamw_limit_reference_answer_passes(solution):
+    checks.check_adamw_limit(solution["adamw_limit"], seed=5)
+
+
+def limit_in_place(c, h, weight_decay):
+    np.clip(c, -1 / weight_decay, 1 / weight_decay, out=c)
+    return c
+
+
+ADAMW_LIMIT_MISTAKES = {
+    "ridge": (lambda c, h, lam: h * c / (h + lam), "Adam with an L2 penalty"),
+    "unchanged": (lambda c, h, lam: c.copy(), "no coordinate moved from c"),
+    "uniform shrink": (lambda c, h, lam: c / (1 + lam), "the same factor 1/(1 + weight_decay)"),
+    "box at lambda": (lambda c, h, lam: np.clip(c, -lam, lam), "not weight_decay"),
+    "all on the box": (lambda c, h, lam: np.sign(c) / lam, "every coordinate ends at ±1/"),
+    "ridge then box": (lambda c, h, lam: np.clip(h * c / (h + lam), -1 / lam, 1 / lam),
+                       "combined ridge's shrinkage"),
+    "lambda hard-coded": (lambda c, h, lam: np.clip(c, -2.0, 2.0), "is wrong (inputs"),
+    "in place": (limit_in_place, "modified its input array in place"),
+    "None": (lambda c, h, lam: None, "returned None"),
+    "scalar": (lambda c, h, lam: 1 / lam, "has shape ()"),
+}
+
+
+@pytest.mark.parametrize(("fn", "message"), ADAMW_LIMIT_MISTAKES.values(),
+                         ids=ADAMW_LIMIT_MISTAKES.keys())
+def test_adamw_limit_mistakes_are_rejected(fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_adamw_limit(fn)
+
+
+# --- issue 9: every hyper-parameter is used; edge problems; odd return types ---------------------
+
+def rmsprop_alpha_hard_coded(params, grad, v, lr, alpha, eps):
+    v = 0.9 * v + 0.1 * grad**2
+    return params - lr * grad / (np.sqrt(v) + eps), v
+
+
+def rmsprop_eps_hard_coded(params, grad, v, lr, alpha, eps):
+    v = alpha * v + (1 - alpha) * grad**2
+    return params - lr * grad / (np.sqrt(v) + 1e-3), v
+
+
+def adam_with(beta1=None, beta2=None, eps=None, lr=None):
+    def step(params, grad, m, v, t, lr_, beta1_, beta2_, eps_):
+        b1, b2 = beta1 or beta1_, beta2 or beta2_
+        e, a = eps if eps is not None else eps_, lr or lr_
+        m = b1 * m + (1 - b1) * grad
+        v = b2 * v + (1 - b2) * grad**2
+        return params - a * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + e), m, v
+    return step
+
+
+def adamw_with(weight_decay=None, **hard):
+    adam_step = adam_with(**hard)
+
+    def step(params, grad, m, v, t, lr, beta1, beta2, eps, wd):
+        wd = weight_decay if weight_decay is not None else wd
+        return adam_step(params * (1 - lr * wd), grad, m, v, t, lr, beta1, beta2, eps)
+    return step
+
+
+def adam_float32(params, grad, m, v, t, lr, beta1, beta2, eps):
+    return tuple(np.asarray(a, dtype=np.float32)
+                 for a in adam_with()(params, grad, m, v, t, lr, beta1, beta2, eps))
+
+
+def run_adam_stops_early(grad_fn, x0, n_steps, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    x = np.array(x0, dtype=float)
+    m, v, path = np.zeros_like(x), np.zeros_like(x), [x]
+    for t in range(1, n_steps + 1):
+        g = grad_fn(x)
+        if np.linalg.norm(g) < 1e-6:         # "converged": stop
+            break
+        m, v = beta1 * m + (1 - beta1) * g, beta2 * v + (1 - beta2) * g * g
+        x = x - lr * (m / (1 - beta1**t)) / (np.sqrt(v / (1 - beta2**t)) + eps)
+        path.append(x)
+    return np.array(path)
+
+
+def run_adam_lr_hard_coded(grad_fn, x0, n_steps, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    return checks._path(grad_fn, x0, n_steps, 0.05, beta1, beta2, eps)
+
+
+def run_adam_float32(grad_fn, x0, n_steps, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    return checks._path(grad_fn, x0, n_steps, lr, beta1, beta2, eps).astype(np.float32)
+
+
+@pytest.mark.parametrize(("check", "fn", "message"), [
+    (checks.check_rmsprop_step, rmsprop_alpha_hard_coded, "it ignores the argument alpha"),
+    (checks.check_rmsprop_step, rmsprop_eps_hard_coded, "it ignores the argument eps"),
+    (checks.check_adam_step, adam_with(beta1=0.9, beta2=0.999),
+     "it ignores the arguments beta1 and beta2"),
+    (checks.check_adam_step, adam_with(beta2=0.999), "it ignores the argument beta2"),
+    (checks.check_adam_step, adam_with(eps=1e-3), "it ignores the argument eps"),
+    (checks.check_adam_step, adam_with(lr=0.01), "it ignores the argument lr"),
+    (checks.check_adamw_step, adamw_with(weight_decay=0.5), "it ignores the argument weight_decay"),
+    (checks.check_adamw_step, adamw_with(beta1=0.9), "it ignores the argument beta1"),
+    (checks.check_run_adam, run_adam_stops_early, "starts at its minimum"),
+    (checks.check_run_adam, run_adam_lr_hard_coded, "it ignores the argument lr"),
+    (checks.check_run_adam, lambda *args: "path", "got str"),
+    (checks.check_run_adam, lambda *args: (np.zeros((51, 5)), 1), "got tuple"),
+], ids=["rmsprop alpha", "rmsprop eps", "adam betas", "adam beta2", "adam eps", "adam lr",
+        "adamw weight_decay", "adamw beta1", "run stops early", "run lr", "run str",
+        "run tuple"])
+def test_ignored_arguments_edges_and_odd_returns_are_rejected(check, fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(fn)
+
+
+@pytest.mark.parametrize(("check", "fn"), [(checks.check_adam_step, adam_float32),
+                                           (checks.check_run_adam, run_adam_float32)],
+                         ids=["adam_step", "run_adam"])
+def test_float32_answers_pass(check, fn):
+    check(fn)

@@ -8,7 +8,7 @@ computing what it would have returned.
 from __future__ import annotations
 
 from functools import partial
-from itertools import permutations
+from itertools import combinations, permutations
 
 import numpy as np
 
@@ -90,6 +90,68 @@ def _safe(fn):
         return fn()
 
 
+
+def _other(value, choices):
+    """The first of ``choices`` that differs from ``value``: an argument's non-default value."""
+    return next(c for c in choices if not np.isclose(c, value))
+
+
+def _check_uses_arguments(fn, name, names, given, others, reference, n_out, seed, small=True):
+    """Call ``fn`` once more with every hyper-parameter changed; none may be hard-coded.
+
+    ``names`` are the hyper-parameters (in call order, after the arrays and ``t``), ``given``
+    their values in the main check and ``others`` the new ones. ``reference(hp) -> tuple`` is
+    the right answer for hyper-parameters ``hp``. A result equal to the reference with one of
+    the old values is named: "it ignores the argument ...".
+    """
+    inputs = make_step_inputs(4, seed + 1, small=small)
+    what = f"{name}(..., {', '.join(names)})"
+    got = _unpack(_call(fn, name, *reference.args(inputs, others)),
+                  reference.outputs, what)
+    expected = reference(inputs, others)
+    mistakes = []
+    for i, arg in enumerate(names):
+        if np.isclose(given[i], others[i]):
+            continue
+        swapped = list(others)
+        swapped[i] = given[i]
+        mistakes.append(Mistake(reference(inputs, swapped)[0], f"it ignores the argument {arg}"
+                                f" (this call passed {arg}={others[i]:g} and got the result of "
+                                f"{arg}={given[i]:g}): use the value you are given"))
+    changed = [i for i in range(len(names)) if not np.isclose(given[i], others[i])]
+    for i, j in combinations(changed, 2):
+        swapped = list(others)
+        swapped[i], swapped[j] = given[i], given[j]
+        pair = (names[i], names[j])
+        mistakes.append(Mistake(reference(inputs, swapped)[0], f"it ignores the arguments "
+                                f"{pair[0]} and {pair[1]} (this call passed "
+                                f"{_kv(pair, (others[i], others[j]))} and got the result of "
+                                f"{_kv(pair, (given[i], given[j]))}): use the values you are "
+                                "given"))
+    mistakes.append(Mistake(reference(inputs, given)[0], "it ignores its hyper-parameters "
+                            f"(this call passed {_kv(names, others)} and got the result of "
+                            f"{_kv(names, given)})"))
+    context = f"a later step, {_kv(names, others)}"
+    check_array(got[0], expected[0], f"the new params from {what}", mistakes=mistakes,
+                context=context)
+    for k in range(1, n_out):
+        check_array(got[k], expected[k], f"the new {reference.outputs[k]} from {what}",
+                    context=context)
+
+
+def _kv(names, values):
+    return ", ".join(f"{n}={v:g}" for n, v in zip(names, values))
+
+
+class _Reference:
+    """A reference step with its call convention: ``args(inputs, hp)`` and ``outputs``."""
+
+    def __init__(self, step, args, outputs):
+        self.step, self.args, self.outputs = step, args, outputs
+
+    def __call__(self, inputs, hp):
+        return self.step(inputs, hp)
+
 # ---- RMSprop ------------------------------------------------------------------------------
 
 _EPS_PARENS = ("eps is added to (or subtracted from) the result instead of the denominator: "
@@ -152,6 +214,18 @@ def check_rmsprop_step(rmsprop_step, *, n_params=4, lr=0.01, alpha=0.9, eps=1e-3
         p_mistakes = _rmsprop_param_mistakes(params, grad, v, exp_v, lr, eps)
         check_array(got[0], exp_params, "the new params from " + what, mistakes=p_mistakes,
                     context=context)
+
+    def rms_ref(inputs, hp):
+        params, grad, _, v = inputs
+        step, state = rmsprop(lr=hp[0], alpha=hp[1], eps=hp[2]).update(
+            grad, RMSpropState(0, v, None, None), params)
+        return params - step, state.square_avg
+
+    ref = _Reference(rms_ref, lambda inp, hp: (inp[0], inp[1], inp[3], *hp), ("params", "v"))
+    given = (lr, alpha, eps)
+    _check_uses_arguments(rmsprop_step, "rmsprop_step", ("lr", "alpha", "eps"), given,
+                          (_other(lr, (0.3, 0.02)), _other(alpha, (0.6, 0.95)),
+                           _other(eps, (0.05, 1e-4))), ref, 2, seed)
 
 
 # ---- Adam ---------------------------------------------------------------------------------
@@ -358,6 +432,17 @@ def check_adam_step(adam_step, *, n_params=4, lr=0.01, beta1=0.9, beta2=0.999, e
                     mistakes=_adam_param_mistakes(params, grad, m, v, step_t, lr, beta1, beta2,
                                                   eps),
                     context=context)
+    step_t = t if t != 1 else 3
+
+    def adam_ref(inputs, hp):
+        params, grad, m, v = inputs
+        return _adam_reference(params, grad, m, v, step_t, *hp)
+
+    ref = _Reference(adam_ref, lambda inp, hp: (*inp, step_t, *hp), ("params", "m", "v"))
+    _check_uses_arguments(adam_step, "adam_step", ("lr", "beta1", "beta2", "eps"),
+                          (lr, beta1, beta2, eps),
+                          (_other(lr, (0.3, 0.02)), _other(beta1, (0.5, 0.8)),
+                           _other(beta2, (0.9, 0.99)), _other(eps, (0.05, 1e-4))), ref, 3, seed)
 
 
 # ---- AdamW --------------------------------------------------------------------------------
@@ -430,6 +515,19 @@ def check_adamw_step(adamw_step, *, n_params=4, lr=0.05, beta1=0.9, beta2=0.999,
         ]
         check_array(got[0], exp_p, "the new params from " + what, mistakes=mistakes,
                     context=context)
+    step_t = t if t != 1 else 3
+
+    def adamw_ref(inputs, hp):
+        params, grad, m, v = inputs
+        return _adam_reference(params, grad, m, v, step_t, *hp, decoupled=True)
+
+    ref = _Reference(adamw_ref, lambda inp, hp: (*inp, step_t, *hp), ("params", "m", "v"))
+    _check_uses_arguments(adamw_step, "adamw_step",
+                          ("lr", "beta1", "beta2", "eps", "weight_decay"),
+                          (lr, beta1, beta2, eps, wd),
+                          (_other(lr, (0.3, 0.02)), _other(beta1, (0.5, 0.8)),
+                           _other(beta2, (0.9, 0.99)), _other(eps, (0.05, 1e-4)),
+                           _other(wd, (1.5, 0.1))), ref, 3, seed, small=False)
 
 
 # ---- the capstone: a whole run ------------------------------------------------------------
@@ -495,8 +593,12 @@ def check_run_adam(run_adam, *, problem="least squares", n_steps=50, lr=0.05, be
     context = f"{problem}, x0.shape={np.shape(x0)}, n_steps={n_steps}, lr={lr}"
     got = _call(run_adam, "run_adam", grad_fn, x0, n_steps, lr, beta1, beta2, eps,
                 fix="Start from a copy, `x = x0.copy()`, and write `x = x - ...`.")
-    if got is not None and n_steps >= 1:
-        arr = np.asarray(got, dtype=float)
+    try:
+        arr = None if got is None else np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{what} should return an array of shape (n_steps + 1, n_params), "
+                             f"got {type(got).__name__} that is not one ({context}).") from None
+    if arr is not None and n_steps >= 1:
         if arr.ndim == 2 and len(arr) > 1 and not np.all(np.isfinite(arr[1])):
             raise AssertionError(
                 f"{what}: the first step gave NaN or infinity. The step counter t must be 1 "
@@ -531,24 +633,57 @@ def check_run_adam(run_adam, *, problem="least squares", n_steps=50, lr=0.05, be
                 "new array) instead of x -= ..."),
     ]
     check_array(got, expected, what, mistakes=mistakes, context=context, rtol=1e-7, atol=1e-10)
-    if n_steps >= 1 and (beta1, beta2, eps) == (0.9, 0.999, 1e-8):
-        _check_uses_hyperparameters(run_adam, grad_fn, x0, min(n_steps, 10), lr, what, problem)
+    if n_steps >= 1:
+        _check_uses_hyperparameters(run_adam, grad_fn, x0, min(n_steps, 10), lr,
+                                    (beta1, beta2, eps), what, problem)
+        _check_no_early_stop(run_adam, x0, lr, what)
 
 
-def _check_uses_hyperparameters(run_adam, grad_fn, x0, n_steps, lr, what, problem):
-    """Run again with other beta1, beta2, eps: the defaults must not be written in the body."""
-    beta1, beta2, eps = 0.8, 0.99, 1e-3
-    expected = _path(grad_fn, x0, n_steps, lr, beta1, beta2, eps)
-    got = _call(run_adam, "run_adam", grad_fn, x0, n_steps, lr, beta1, beta2, eps,
+def _check_no_early_stop(run_adam, x0, lr, what, n_steps=5):
+    """A problem already at its minimum: the gradient is exactly 0, the iterates never move."""
+    x0 = np.asarray(x0, dtype=float)
+
+    def grad_fn(x):
+        return 2.0 * (x - x0)
+
+    got = _call(run_adam, "run_adam", grad_fn, x0, n_steps, lr, 0.9, 0.999, 1e-8,
                 fix="Start from a copy, `x = x0.copy()`, and write `x = x - ...`.")
-    defaults = _path(grad_fn, x0, n_steps, lr, 0.9, 0.999, 1e-8)
+    expected = np.tile(x0, (n_steps + 1, 1))
+    rows = np.shape(got)[0] if got is not None and np.ndim(got) >= 1 else None
+    if rows is not None and rows < n_steps + 1:
+        raise AssertionError(
+            f"{what} returned {rows} rows for a problem that starts at its minimum (the "
+            f"gradient is exactly 0); it must still take n_steps = {n_steps} steps and return "
+            f"n_steps + 1 = {n_steps + 1} iterates, all equal to x0. Do not stop early."
+        )
     check_array(got, expected, what, rtol=1e-7, atol=1e-10,
-                context=f"{problem}, n_steps={n_steps}, lr={lr}, beta1={beta1}, "
-                        f"beta2={beta2}, eps={eps}",
-                mistakes=[Mistake(defaults, "it ignores the arguments beta1, beta2 and eps "
-                                  "(this run passed beta1=0.8, beta2=0.99, eps=1e-3, and got "
-                                  "the path of the defaults 0.9, 0.999, 1e-8): pass them on "
-                                  "to adam_step")])
+                context=f"started at the minimum (gradient 0), n_steps={n_steps}")
+
+
+def _check_uses_hyperparameters(run_adam, grad_fn, x0, n_steps, lr, betas_eps, what, problem):
+    """Run again with other lr, beta1, beta2, eps: none may be written in the body."""
+    lr2 = _other(lr, (0.02, 0.1))
+    beta1, beta2, eps = (_other(betas_eps[0], (0.8, 0.5)), _other(betas_eps[1], (0.99, 0.9)),
+                         _other(betas_eps[2], (1e-3, 1e-6)))
+    expected = _path(grad_fn, x0, n_steps, lr2, beta1, beta2, eps)
+    got = _call(run_adam, "run_adam", grad_fn, x0, n_steps, lr2, beta1, beta2, eps,
+                fix="Start from a copy, `x = x0.copy()`, and write `x = x - ...`.")
+    old_b1, old_b2, old_eps = betas_eps
+    check_array(got, expected, what, rtol=1e-7, atol=1e-10,
+                context=f"{problem}, n_steps={n_steps}, lr={lr2}, beta1={beta1}, "
+                        f"beta2={beta2}, eps={eps:g}",
+                mistakes=[
+                    Mistake(_path(grad_fn, x0, n_steps, lr2, old_b1, old_b2, old_eps),
+                            f"it ignores the arguments beta1, beta2 and eps (this run passed "
+                            f"beta1={beta1}, beta2={beta2}, eps={eps:g}, and got the path of "
+                            f"{old_b1}, {old_b2}, {old_eps:g}): pass them on to adam_step"),
+                    Mistake(_path(grad_fn, x0, n_steps, lr, beta1, beta2, eps),
+                            f"it ignores the argument lr (this run passed lr={lr2} and got the "
+                            f"path of lr={lr}): pass it on to adam_step"),
+                    Mistake(_path(grad_fn, x0, n_steps, lr, old_b1, old_b2, old_eps),
+                            f"it ignores lr, beta1, beta2 and eps (this run passed lr={lr2}, "
+                            f"beta1={beta1}, beta2={beta2}, eps={eps:g})"),
+                ])
 
 
 # ---- predicting AdamW's per-coordinate shrinkage ----------------------------------------------

@@ -221,6 +221,38 @@ def _check_run(step_fn, name, *, n_params, lr, momentum, seed, nesterov, n_steps
             )
 
 
+
+def _other(value, choices):
+    """The first of ``choices`` that differs from ``value``: an argument's non-default value."""
+    return next(c for c in choices if not np.isclose(c, value))
+
+
+def _check_uses_arguments(step_fn, name, *, n_params, lr, momentum, seed, nesterov):
+    """Call again with another lr and momentum: neither may be written into the body."""
+    lr2, mu2 = _other(lr, (0.3, 0.07)), _other(momentum, (0.5, 0.8))
+    params, grad, buf = _make_step_inputs(n_params, seed + 1)
+    what = f"{name}(params, grad, buf, lr, momentum)"
+    got = _unpack_pair(_call_step(step_fn, name, params, grad, buf, lr2, mu2), what,
+                       "new_params, new_buf")
+    exp_p, exp_b = _reference_step(params, grad, buf, lr2, mu2, nesterov)
+    ctx = f"a later step, lr={lr2}, momentum={mu2}"
+    ignored = [
+        Mistake(_reference_step(params, grad, buf, lr, mu2, nesterov)[0], "it ignores the "
+                f"argument lr (this call passed lr={lr2} and got the step of lr={lr}): use "
+                "the lr you are given"),
+        Mistake(_reference_step(params, grad, buf, lr2, momentum, nesterov)[0], "it ignores "
+                f"the argument momentum (this call passed momentum={mu2} and got the step of "
+                f"momentum={momentum}): use the momentum you are given"),
+        Mistake(_reference_step(params, grad, buf, lr, momentum, nesterov)[0], "it ignores "
+                f"the arguments lr and momentum (this call passed lr={lr2}, momentum={mu2} and "
+                f"got the step of lr={lr}, momentum={momentum})"),
+    ]
+    check_array(got[0], exp_p, f"new_params from {what}", mistakes=ignored, context=ctx)
+    check_array(got[1], exp_b, f"new_buf from {what}", context=ctx, mistakes=[
+        Mistake(_reference_step(params, grad, buf, lr2, momentum, nesterov)[1], "it ignores "
+                f"the argument momentum (this call passed momentum={mu2}): b = momentum * b "
+                "+ g with the momentum you are given")])
+
 def check_momentum_step(momentum_step, *, n_params=3, lr=0.05, momentum=0.9, seed=0):
     """Check ``momentum_step(params, grad, buf, lr, momentum)``, torch's heavy ball.
 
@@ -229,6 +261,8 @@ def check_momentum_step(momentum_step, *, n_params=3, lr=0.05, momentum=0.9, see
     """
     _check_step(momentum_step, "momentum_step", n_params=n_params, lr=lr, momentum=momentum,
                 seed=seed, nesterov=False)
+    _check_uses_arguments(momentum_step, "momentum_step", n_params=n_params, lr=lr,
+                          momentum=momentum, seed=seed, nesterov=False)
 
 
 def check_nesterov_step(nesterov_step, *, n_params=3, lr=0.05, momentum=0.9, seed=0):
@@ -239,6 +273,8 @@ def check_nesterov_step(nesterov_step, *, n_params=3, lr=0.05, momentum=0.9, see
     """
     _check_step(nesterov_step, "nesterov_step", n_params=n_params, lr=lr, momentum=momentum,
                 seed=seed, nesterov=True)
+    _check_uses_arguments(nesterov_step, "nesterov_step", n_params=n_params, lr=lr,
+                          momentum=momentum, seed=seed, nesterov=True)
 
 
 def optimal_heavy_ball(L, mu):
@@ -300,6 +336,8 @@ def check_optimal_momentum(optimal_momentum, *, L=100.0, mu=1.0, seed=None):
     ]
     check_scalar(got[1], exp_m, f"momentum from {what}", mistakes=momentum_mistakes,
                  context=ctx)
+    if seed is None and (L, mu) == (100.0, 1.0):   # the defaults: a hard-coded mu = 1 passes
+        check_optimal_momentum(optimal_momentum, L=50.0, mu=2.0)
 
 
 def _spectral_radius(lr, momentum, eigenvalues, sign=-1.0, which=max):
@@ -345,7 +383,16 @@ def check_heavy_ball_rate(heavy_ball_rate, *, cases=None, seed=None):
         ctx = f"lr={lr:.4g}, momentum={mu:.4g}, eigenvalues={lam.tolist()}"
         got = call_on_copies(heavy_ball_rate, "heavy_ball_rate", lr, mu, lam,
                              fix="Leave eigenvalues as they are.")
-        if got is not None and lam.size > 1 and np.size(got) == lam.size:
+        try:
+            if np.asarray(got).dtype.kind in "USO" and got is not None:
+                raise TypeError(type(got).__name__)
+            np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            raise AssertionError(f"{what} should return a number (a float), got "
+                                 f"{type(got).__name__} ({ctx}).") from None
+        if (got is not None and lam.size > 1 and np.size(got) == lam.size
+                and np.allclose(np.sort(np.ravel(np.asarray(got, dtype=float))),
+                                np.sort(per_direction))):
             raise AssertionError(
                 f"{what} should return one number, got one per eigenvalue (shape "
                 f"{np.shape(got)}): the rate of the method is the worst direction's, the "
@@ -566,6 +613,8 @@ def check_nesterov_lr_limit(nesterov_lr_limit, *, cases=None, seed=None):
                     "Nesterov is stable beyond it"),
         ]
         try:
+            if np.asarray(got).dtype.kind in "USO" and got is not None:
+                raise TypeError(type(got).__name__)
             value = float(np.asarray(got, dtype=float).reshape(()))
         except (TypeError, ValueError):
             value = None
