@@ -12,7 +12,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NBVAL := --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 .DEFAULT_GOAL := lab
-.PHONY: hub test-hub lab install configure-jupyter test test-unit test-notebooks lint exercises validate grade bench clean
+.PHONY: hub test-hub lab lab-instructor update install configure-jupyter test test-unit test-notebooks test-browser lint exercises validate grade bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,26 +36,40 @@ configure-jupyter:
 install: $(STAMP)
 
 # LAB_ARGS: extra options, e.g. LAB_ARGS="--no-browser --port=8890" (tests/test_lab.py uses it).
+# jupyter-config/ holds the learner and instructor views (see its README).
 LAB_ARGS ?=
+LAB_CONFIG := $(CURDIR)/jupyter-config
+LAB = $(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" \
+	--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb $(LAB_ARGS)
 lab: $(STAMP)
 	@# Serve the whole course (lessons and exercises), opening on the welcome notebook.
-	$(BIN)/jupyter lab $(ROOT_FLAG) --ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb $(LAB_ARGS)
+	JUPYTER_CONFIG_PATH="$(LAB_CONFIG)/learner:$(LAB_CONFIG)/common$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" $(LAB)
+
+# Authors: the same, with nbgrader's "Create Assignment" sidebar, Nbgrader menu and formgrader.
+lab-instructor: $(STAMP)
+	JUPYTER_CONFIG_PATH="$(LAB_CONFIG)/instructor:$(LAB_CONFIG)/common$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" $(LAB)
 
 lint: $(STAMP)
 	$(BIN)/ruff check mlopt tests benchmarks deploy
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile mlopt tests
+	$(BIN)/python -m pytest -n 2 --dist loadfile --ignore=tests/browser mlopt tests
+
+# The course in Chromium (apt-get install chromium; the tests skip without it): every lesson
+# run, every explorer moved, an exercise answered and validated. Two workers, each with its own
+# JupyterLab and browser. Screenshots of failures: .browser-screenshots/
+test-browser: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist load tests/browser
 
 test-notebooks: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadscope --nbval $(NBVAL) notebooks
 	$(BIN)/python -m pytest -n 2 --dist loadscope --nbval-lax $(NBVAL) solutions
 
-test: lint test-unit test-notebooks
+test: lint test-unit test-notebooks test-browser
 
 # One BLAS thread per process: pytest-xdist already runs one process per core.
-test-unit test-notebooks: export OPENBLAS_NUM_THREADS = 1
-test-unit test-notebooks: export OMP_NUM_THREADS = 1
+test-unit test-notebooks test-browser: export OPENBLAS_NUM_THREADS = 1
+test-unit test-notebooks test-browser: export OMP_NUM_THREADS = 1
 
 # Regenerating overwrites exercises/, where learners write their answers: refuse while it has
 # uncommitted changes (or outside a git checkout, where we cannot tell) unless FORCE=1.

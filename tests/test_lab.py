@@ -1,13 +1,15 @@
-"""`make lab` serves the whole course: lessons, exercises, and nbgrader's Validate endpoint.
+"""`make lab` serves the whole course: lessons, exercises, and nbgrader's Validate endpoint;
+`make lab-instructor` adds nbgrader's authoring tools.
 
-The server is started through the Makefile target itself, on loopback and a free port, and
-stopped at the end of the test.
+The servers are started through the Makefile targets themselves, on loopback and a free port,
+and stopped at the end of the module. tests/browser drives the same pages in Chromium.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -30,15 +32,14 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def lab():
+def _serve(target):
     port, token = _free_port(), secrets.token_hex(16)
     venv = Path(sys.executable).parent.parent
     args = (f"--no-browser --ServerApp.ip=127.0.0.1 --port={port} "
             f"--ServerApp.token={token} --ServerApp.port_retries=0")
     stamp = venv / ".installed"  # -o: never reinstall into the venv running these tests
     proc = subprocess.Popen(
-        ["make", "--no-print-directory", "-o", str(stamp), "lab", f"VENV={venv}",
+        ["make", "--no-print-directory", "-o", str(stamp), target, f"VENV={venv}",
          f"LAB_ARGS={args}"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
@@ -51,7 +52,7 @@ def lab():
                 break
             except OSError:
                 if proc.poll() is not None:
-                    pytest.fail(f"make lab exited: {proc.stderr.read()[-2000:]}")
+                    pytest.fail(f"make {target} exited: {proc.stderr.read()[-2000:]}")
                 time.sleep(0.5)
         else:
             pytest.fail("JupyterLab did not answer within 60 s")
@@ -59,6 +60,16 @@ def lab():
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def lab():
+    yield from _serve("lab")
+
+
+@pytest.fixture(scope="module")
+def lab_instructor():
+    yield from _serve("lab-instructor")
 
 
 def _get(url):
@@ -82,21 +93,57 @@ def test_lessons_and_exercises_are_served(lab):
     assert status == 200
 
 
-def test_validate_button_endpoint_grades_an_exercise(lab):
-    base, token = lab
-    data = urllib.parse.urlencode({"path": EXERCISE}).encode()
+def _validate(base, token, path):
+    data = urllib.parse.urlencode({"path": path}).encode()
     request = urllib.request.Request(f"{base}/assignments/validate?token={token}", data=data)
-    with urllib.request.urlopen(request, timeout=120) as response:
-        result = json.loads(response.read())
-    assert result["success"], result
-    failed = result["value"].get("failed", [])
-    assert failed and all("NotImplementedError" in cell["error"] for cell in failed)
+    with urllib.request.urlopen(request, timeout=300) as response:
+        return json.loads(response.read())
 
 
-def test_exchange_panels_are_disabled_and_validate_kept(lab):
+def test_validate_button_lists_each_failing_task_in_one_short_entry(lab):
     base, token = lab
+    result = _validate(base, token, EXERCISE)
+    assert result["success"], result
+    failed = result["value"]["failed"]
+    assert len(failed) >= 3
+    for cell in failed:
+        assert re.match(r"Task \d+\. .+ \(\d+ points?\)$", cell["source"]), cell["source"]
+        assert cell["error"].count("\n") == 0 and "not answered yet" in cell["error"]
+        assert "Traceback" not in cell["error"] and "mlopt/" not in cell["error"]
+
+
+def test_validate_on_a_lesson_says_there_is_nothing_to_grade(lab):
+    base, token = lab
+    result = _validate(base, token, "notebooks/01_loss_functions_and_gradients.ipynb")
+    assert not result["success"]
+    assert result["value"].startswith("Nothing to grade here: ")
+    assert EXERCISE in result["value"]
+
+
+def _disabled(base, token):
     _, _, body = _get(f"{base}/lab/tree/notebooks/00_welcome.ipynb?token={token}")
     page = body.decode()
-    for plugin in ("assignment-list", "course-list", "formgrader"):
-        assert f"@jupyter/nbgrader:{plugin}" in page  # listed among the disabled plugins
-    assert "validate-assignment" not in page.split("disabledExtensions")[-1].split("]")[0]
+    config = json.loads(re.search(
+        r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+        page, re.S).group(1))
+    return set(config["disabledExtensions"])
+
+
+AUTHORING = {"@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:menu",
+             "@jupyter/nbgrader:formgrader"}
+EXCHANGE = {"@jupyter/nbgrader:assignment-list", "@jupyter/nbgrader:course-list"}
+
+
+def test_learners_get_validate_and_no_authoring_tools(lab):
+    disabled = _disabled(*lab)
+    assert AUTHORING | EXCHANGE <= disabled
+    assert "@jupyter/nbgrader:validate-assignment" not in disabled
+
+
+def test_instructors_get_the_authoring_tools(lab_instructor):
+    base, token = lab_instructor
+    disabled = _disabled(base, token)
+    assert not AUTHORING & disabled and EXCHANGE <= disabled
+    assert "@jupyter/nbgrader:validate-assignment" not in disabled
+    status, _, _ = _get(f"{base}/formgrader?token={token}")  # the server side is there too
+    assert status == 200

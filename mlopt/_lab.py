@@ -1,0 +1,169 @@
+"""The course's additions to the Jupyter server: a learner's Validate dialog and clean saves.
+
+A Jupyter server extension, enabled by the configuration in ``jupyter-config/`` (``make lab``,
+``make lab-instructor``):
+
+* :func:`keep_kernel_metadata`, a ``ContentsManager.pre_save_hook``: saving a notebook keeps
+  the ``language_info`` (and the kernelspec, unless another kernel was chosen) that the file
+  already has on disk. The kernel of every Python version rewrites that metadata when a
+  notebook opens, and autosave would then show an untouched exercise as modified in git.
+* :class:`ValidateHandler`, nbgrader's ``/assignments/validate`` with a learner's report:
+  one entry per failing task (its title from the exercise, then the check's short message,
+  see :mod:`mlopt.checks._feedback`), and "nothing to grade" on a lesson. It replaces
+  nbgrader's ``validate_assignment`` server extension, which this configuration disables;
+  nbgrader's lab extension (the Validate button and its dialog) is unchanged.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+from nbgrader.server_extensions.validate_assignment.handlers import (
+    NbGraderVersionHandler,
+    ValidateAssignmentHandler,
+)
+
+__all__ = ["keep_kernel_metadata", "ValidateHandler", "task_titles", "learner_report"]
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def keep_kernel_metadata(model, path, contents_manager, **kwargs):
+    """Pre-save hook: keep the kernel metadata the notebook already has on disk.
+
+    Parameters
+    ----------
+    model : dict
+        The contents model being saved (``model["content"]`` is the notebook).
+    path : str
+        API path of the file.
+    contents_manager : jupyter_server.services.contents.manager.ContentsManager
+    """
+    if model.get("type") != "notebook" or not isinstance(model.get("content"), dict):
+        return
+    try:
+        os_path = contents_manager._get_os_path(path)
+        with open(os_path, encoding="utf-8") as file:
+            on_disk = json.load(file).get("metadata", {})
+    except (OSError, ValueError, AttributeError):
+        return  # a new file, or not ours to judge
+    metadata = model["content"].setdefault("metadata", {})
+    if "language_info" in on_disk:
+        metadata["language_info"] = on_disk["language_info"]
+    old, new = on_disk.get("kernelspec"), metadata.get("kernelspec")
+    if old and (not new or new.get("name") == old.get("name")):
+        metadata["kernelspec"] = old
+
+
+def task_titles(nb):
+    """The title of the task each graded cell belongs to: the nearest heading above it.
+
+    Parameters
+    ----------
+    nb : dict
+        A notebook (nbformat JSON).
+
+    Returns
+    -------
+    dict
+        ``{stripped source of a graded cell: title}``, e.g. ``"1. One step downhill (1 point)"``.
+    """
+    titles, current = {}, None
+    for cell in nb.get("cells", []):
+        source = "".join(cell.get("source", ""))
+        if cell.get("cell_type") == "markdown":
+            for line in source.splitlines():
+                if re.match(r"#{2,3} ", line):
+                    current = line.lstrip("#").strip()
+                    break
+        elif cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
+            titles[source.strip()] = current
+    return titles
+
+
+def _is_graded(nb):
+    return any(c.get("metadata", {}).get("nbgrader", {}).get("grade") for c in nb.get("cells", []))
+
+
+def learner_report(result, nb):
+    """Rewrite nbgrader's validation result for the learner: one short entry per failing task.
+
+    Parameters
+    ----------
+    result : dict
+        What :meth:`nbgrader.validator.Validator.validate` returned.
+    nb : dict
+        The notebook that was validated, for the task titles.
+
+    Returns
+    -------
+    dict
+        ``result`` with each ``failed`` entry's ``source`` replaced by the task's title and its
+        ``error`` by the check's message (the lines after the failing call), HTML-escaped.
+    """
+    if not result.get("failed"):
+        return result
+    titles = task_titles(nb)
+    failed = []
+    for cell in result["failed"]:
+        source = cell.get("source", "").strip()
+        title = titles.get(source) or source.splitlines()[0]
+        lines = [line for line in _ANSI.sub("", cell.get("raw_error", "")).splitlines()
+                 if line.strip()]
+        if lines and lines[0].startswith("✗ "):
+            # the failing call (the title names the task), or a one-line message
+            lines = lines[1:] if len(lines) > 1 else [lines[0][2:]]
+        message = "\n".join(lines) or "This task's test cell failed."
+        failed.append({"source": f"Task {title}", "error": html.escape(message),
+                       "raw_error": message})
+    return {**result, "failed": failed}
+
+
+def _lesson_message(path, root):
+    chapter = Path(path).stem.split("_")[0]
+    exercises = sorted(Path(root).glob(f"exercises/{chapter}_*/*.ipynb"))
+    where = (f"The graded exercise of this chapter is {exercises[0].relative_to(root)}: "
+             "open it and press Validate there." if exercises else
+             "The graded exercises are in the exercises/ folder.")
+    return f"Nothing to grade here: {Path(path).name} is a lesson, not an exercise. {where}"
+
+
+class ValidateHandler(ValidateAssignmentHandler):
+    """nbgrader's Validate endpoint, answering with :func:`learner_report`."""
+
+    def validate_notebook(self, path):
+        root = Path(self.root_dir).resolve()
+        target = (root / path).resolve()
+        try:
+            nb = json.loads(target.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            nb = None
+        if nb is not None and target.is_relative_to(root) and not _is_graded(nb):
+            return {"success": False, "value": _lesson_message(path, root)}
+        answer = super().validate_notebook(path)
+        if answer.get("success") and isinstance(answer.get("value"), dict) and nb is not None:
+            answer["value"] = learner_report(answer["value"], nb)
+        return answer
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "mlopt._lab"}]
+
+
+def _load_jupyter_server_extension(serverapp):
+    from jupyter_server.utils import url_path_join
+
+    webapp = serverapp.web_app
+    webapp.settings["root_dir"] = serverapp.root_dir
+    base = webapp.settings["base_url"]
+    webapp.add_handlers(".*$", [
+        (url_path_join(base, "/assignments/validate"), ValidateHandler),
+        (url_path_join(base, "/nbgrader_version"), NbGraderVersionHandler),
+    ])
+    contents = serverapp.contents_manager
+    if contents.pre_save_hook is None:
+        contents.pre_save_hook = keep_kernel_metadata
+    serverapp.log.info("mlopt: learner Validate report and clean notebook saves enabled")

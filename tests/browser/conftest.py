@@ -1,0 +1,239 @@
+"""The course in a real browser: Debian's Chromium driven by Playwright, on JupyterLab.
+
+The suite copies the course (every file git tracks or would track) to a temporary git
+repository, starts ``make lab`` there on loopback with a fixed token and fresh workspace and
+settings folders, and drives one Chromium page per test. Nothing is downloaded: Playwright
+runs the system's ``chromium`` (``apt-get install chromium``); without it every test skips
+with one line saying so.
+
+Screenshots of failing tests go to ``$BROWSER_SCREENSHOTS`` (default
+``.browser-screenshots/`` in the repository), printed in pytest's header.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "mlopt-browser-tests"
+INSTALL = "apt-get install -y chromium (Debian/Ubuntu, as root)"
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which(
+    "chromium-browser")
+SHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", ROOT / ".browser-screenshots"))
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--disable-dev-shm-usage"]
+
+
+def pytest_report_header(config):
+    if not CHROMIUM:
+        return f"browser tests: no chromium found; to run them: {INSTALL}"
+    return f"browser tests: {CHROMIUM}; screenshots of failures in {SHOTS}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.failed_call = report.failed
+    return report
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    if not CHROMIUM:
+        pytest.skip(f"no chromium to drive: {INSTALL}")
+    pytest.importorskip("playwright", reason="Playwright missing: make install (dev extra)")
+    return CHROMIUM
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _copy_course(dest):
+    """The course as a fresh clone would have it (plus uncommitted work), in a new git repo."""
+    files = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT, capture_output=True, check=True).stdout.decode().split("\0")
+    for name in filter(None, files):
+        source = ROOT / name
+        if source.is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / name)
+    git = ["git", "-c", "user.name=browser tests", "-c", "user.email=tests@localhost"]
+    subprocess.run(["git", "init", "-q"], cwd=dest, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=dest, check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "course"], cwd=dest, check=True)
+
+
+@pytest.fixture(scope="session")
+def course(tmp_path_factory, chromium_path):
+    dest = tmp_path_factory.mktemp("course")
+    _copy_course(dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def lab(course, tmp_path_factory):
+    """``make lab`` (the learner view) on loopback: yields the base URL."""
+    port = _free_port()
+    venv = Path(sys.executable).parent.parent
+    home = tmp_path_factory.mktemp("jupyter")
+    env = {**os.environ, "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+           "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+           "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "OPENBLAS_NUM_THREADS": "1",
+           "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    args = (f"--no-browser --ServerApp.ip=127.0.0.1 --port={port} "
+            f"--IdentityProvider.token={TOKEN} --ServerApp.port_retries=0 "
+            "--LabApp.expose_app_in_browser=True --MappingKernelManager.cull_idle_timeout=0")
+    log = open(home / "lab.log", "w")  # noqa: SIM115 (closed below)
+    proc = subprocess.Popen(
+        ["make", "--no-print-directory", "-o", str(venv / ".installed"), "lab", f"VENV={venv}",
+         f"LAB_ARGS={args}"],
+        cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    pytest.fail(f"make lab exited:\n{(home / 'lab.log').read_text()[-3000:]}")
+                time.sleep(0.5)
+        else:
+            pytest.fail("JupyterLab did not answer within 2 minutes")
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path, tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=chromium_path, args=FLAGS, headless=True,
+            viewport={"width": 1400, "height": 1000})
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    page = browser.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    if getattr(request.node, "failed_call", False):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        name = re.sub(r"[^\w.-]+", "_", request.node.name)
+        shot = SHOTS / f"{name}.png"
+        try:
+            page.screenshot(path=str(shot), full_page=False)
+            print(f"\nscreenshot of the failure: {shot}")
+        except Exception as error:  # the page may be gone
+            print(f"\nno screenshot: {error}")
+    page.close()
+
+
+class Notebook:
+    """One open notebook in JupyterLab, driven through the page as a learner does, and read
+    through the JupyterLab application object (``--LabApp.expose_app_in_browser``)."""
+
+    def __init__(self, page, base, path):
+        self.page, self.path = page, path
+        page.goto(f"{base}/lab/tree/{path}?token={TOKEN}&reset")
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
+        page.wait_for_function(
+            """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+                       return w && w.sessionContext && w.sessionContext.session
+                         && w.sessionContext.session.kernel
+                         && w.sessionContext.session.kernel.status === 'idle'; }""",
+            timeout=120_000)
+
+    def js(self, body, arg=None):
+        """Evaluate ``body`` with ``panel`` (the notebook panel) and ``arg`` in scope."""
+        return self.page.evaluate(
+            f"async (arg) => {{ const panel = window.jupyterapp.shell.currentWidget; {body} }}",
+            arg)
+
+    def restart_and_run_all(self, timeout=150):
+        """Kernel menu > Restart Kernel and Run All Cells..., confirm, wait until done.
+
+        Returns the error outputs as (cell index, ename, evalue); stops at the first error
+        (as Run All does).
+        """
+        self.page.locator(".lm-MenuBar-itemLabel", has_text="Kernel").click()
+        self.page.locator(".lm-Menu-itemLabel",
+                          has_text="Restart Kernel and Run All Cells").click()
+        self.page.locator(".jp-Dialog .jp-mod-accept").click()
+        deadline = time.monotonic() + timeout
+        time.sleep(1.0)
+        while time.monotonic() < deadline:
+            state = self.js("""
+                const cells = panel.context.model.toJSON().cells;
+                const errors = [];
+                cells.forEach((c, i) => (c.outputs || []).forEach(o => {
+                    if (o.output_type === 'error') errors.push([i, o.ename, o.evalue]); }));
+                const code = cells.filter(c => c.cell_type === 'code');
+                const running = panel.content.node.querySelectorAll(
+                    '.jp-InputPrompt').length && Array.from(panel.content.node.querySelectorAll(
+                    '.jp-InputPrompt')).some(p => p.textContent.includes('*'));
+                return {errors, done: code.every(c => c.execution_count !== null) && !running
+                        && panel.sessionContext.session.kernel.status === 'idle'};""")
+            if state["errors"] or state["done"]:
+                return [tuple(e) for e in state["errors"]]
+            time.sleep(0.5)
+        raise AssertionError(f"{self.path}: Run All did not finish within {timeout} s")
+
+    def cell(self, source_fragment):
+        """The code cell whose source contains ``source_fragment`` (a Playwright locator)."""
+        return self.page.locator(".jp-CodeCell").filter(
+            has=self.page.locator(".jp-InputArea", has_text=source_fragment)).last
+
+    def kernel_eval(self, code):
+        """Run ``code`` in the notebook's kernel without touching the notebook; its stdout."""
+        return self.js("""
+            const kernel = panel.sessionContext.session.kernel;
+            const future = kernel.requestExecute({code: arg, store_history: false});
+            let out = '';
+            future.onIOPub = msg => {
+                if (msg.header.msg_type === 'stream') out += msg.content.text;
+                if (msg.header.msg_type === 'error') out += msg.content.ename + ': '
+                                                           + msg.content.evalue;
+            };
+            await future.done;
+            return out;""", code)
+
+    def save(self):
+        self.page.locator(".jp-NotebookPanel .jp-Notebook").first.click()
+        self.page.keyboard.press("Escape")
+        self.page.keyboard.press("Control+s")
+        self.page.wait_for_function(
+            "() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
+
+
+@pytest.fixture
+def open_notebook(page, lab):
+    return lambda path: Notebook(page, lab, path)

@@ -1,0 +1,98 @@
+"""An exercise as a learner works on it: a wrong answer typed in, Validate, and a clean tree.
+
+Exercise 03 gets a typical wrong answer (the sign error in the gradient step); exercise 01 is
+only opened and saved.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+from .conftest import SHOTS
+
+EXERCISE = "exercises/03_gradient_descent/03_gradient_descent.ipynb"
+UNTOUCHED = "exercises/01_loss_functions_and_gradients/01_loss_functions_and_gradients.ipynb"
+LESSON = "notebooks/02_linear_regression_closed_form.ipynb"
+WRONG = '''def gd_step(w, grad, lr):
+    """One gradient-descent step from w along -grad with learning rate lr; a new array."""
+    return w + lr * grad'''
+
+
+def _run_cell(nb, fragment):
+    """Select the code cell containing ``fragment`` and run it with Shift+Enter."""
+    cell = nb.cell(fragment)
+    cell.locator(".jp-InputArea-prompt").click()
+    nb.page.keyboard.press("Shift+Enter")
+    return cell
+
+
+def _output_text(nb, cell):
+    output = cell.locator(".jp-OutputArea-output")
+    output.first.wait_for(timeout=60_000)
+    nb.page.wait_for_function(
+        "el => !el.querySelector('.jp-InputPrompt').textContent.includes('*')",
+        arg=cell.element_handle())
+    return output.first.inner_text()
+
+
+def _validate_dialog(page):
+    page.locator(".jp-NotebookPanel-toolbar .validate-button").first.click()
+    body = page.locator(".jp-Dialog #validation-message")
+    body.wait_for(timeout=240_000)
+    text = body.inner_text()
+    if os.environ.get("BROWSER_SCREENSHOTS_ALL"):  # to look at the dialog
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"validate-{len(text)}.png"))
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    return text
+
+
+def test_learner_view_has_validate_and_no_authoring_tools(open_notebook):
+    nb = open_notebook(UNTOUCHED)
+    page = nb.page
+    assert page.locator(".jp-NotebookPanel-toolbar .validate-button").count() == 1
+    assert page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").count() == 0
+    assert page.locator("text=Create Assignment").count() == 0
+
+
+def test_opening_and_saving_an_untouched_exercise_leaves_git_clean(open_notebook, course):
+    nb = open_notebook(UNTOUCHED)  # waits for the kernel: its language_info has arrived
+    assert nb.js("return panel.context.model.getMetadata('language_info').version")
+    nb.save()
+    status = subprocess.run(["git", "status", "--porcelain", "--", UNTOUCHED], cwd=course,
+                            capture_output=True, text=True, check=True).stdout
+    assert status == "", f"saving an untouched exercise changed it:\n{status}"
+
+
+def test_a_wrong_answer_gets_the_short_message_and_validate_lists_the_tasks(open_notebook):
+    nb = open_notebook(EXERCISE)
+    page = nb.page
+    _run_cell(nb, "from mlopt.checks.gradient_descent import")
+    answer = nb.cell("def gd_step(w, grad, lr):")
+    answer.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.insert_text(WRONG)  # as pasted: no auto-indentation of our own lines
+    page.keyboard.press("Shift+Enter")  # define it; the test cell below is selected
+    page.keyboard.press("Shift+Enter")  # run the check
+    text = _output_text(nb, nb.cell("check_gd_step(gd_step)"))
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert lines[0] == "✗ check_gd_step(gd_step)"
+    assert "gd_step(w, grad, lr) is wrong" in lines[1] and "uphill" in lines[1]
+    assert len(lines) <= 3 and "Traceback" not in text and "mlopt" not in text
+
+    dialog = _validate_dialog(page)
+    assert "Traceback" not in dialog and "mlopt/" not in dialog
+    assert "Task 1. One step downhill (1 point)" in dialog
+    assert "gd_step(w, grad, lr) is wrong" in dialog
+    assert "Task 2. The loop (3 points)" in dialog
+    assert "gradient_descent is not answered yet: replace `raise NotImplementedError()`" in dialog
+    tasks = dialog.count("The following cell failed:")
+    assert len([line for line in dialog.splitlines() if line.strip()]) <= 3 * tasks + 2
+
+
+def test_validate_on_a_lesson_says_there_is_nothing_to_grade(open_notebook):
+    nb = open_notebook(LESSON)
+    dialog = _validate_dialog(nb.page)
+    assert "Nothing to grade here: 02_linear_regression_closed_form.ipynb is a lesson" in dialog
+    assert "Success" not in dialog

@@ -1,0 +1,92 @@
+"""Every lesson: Restart Kernel and Run All Cells with no error; every explorer follows its
+controls.
+
+An explorer is moved as a learner moves it: arrow key on a focused slider handle, a click on
+a check box. The figure (the image in the widget's output area) must change within
+``REDRAW_TIMEOUT`` seconds, and the kernel must hold no more open matplotlib figures than
+before. The time each redraw took is printed (run with ``-s`` to see it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+
+from .conftest import ROOT
+
+LESSONS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+EXPLORER_CALL = re.compile(r"^\s*(?:\w+\s*=\s*)?(gd_explorer|momentum_explorer|optimizer_race)\(",
+                           re.MULTILINE)
+REDRAW_TIMEOUT = 20  # seconds; a redraw takes about a second on an idle machine
+OPEN_FIGURES = "import matplotlib.pyplot as _plt; print(len(_plt.get_fignums()))"
+
+
+def _explorer_cells(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    found = []
+    for i, cell in enumerate(nb["cells"]):
+        source = "".join(cell["source"])
+        match = cell["cell_type"] == "code" and EXPLORER_CALL.search(source)
+        if match:
+            found.append((i, match.group(1), cell.get("outputs", [])))
+    return found
+
+
+def _stored_snapshot_problems(name, cells):
+    """What a learner sees before running: a captioned snapshot, never the widget's repr."""
+    problems = []
+    for i, kind, outputs in cells:
+        bundles = [o.get("data", {}) for o in outputs if "data" in o]
+        text = " ".join("".join(b.get("text/plain", "")) for b in bundles)
+        if "interactive(children=" in text:
+            pytest.xfail(f"{name} cell {i} ({kind}) still stores the old interact output: "
+                         "re-execute the lesson")
+        if not any("image/png" in b and "snapshot" in "".join(b.get("text/plain", ""))
+                   for b in bundles):
+            problems.append(f"cell {i} ({kind}) stores no captioned snapshot")
+    return problems
+
+
+def _move(cell, kind, page):
+    """Change one control the way a learner does; returns a description for messages."""
+    if kind == "momentum_explorer":
+        box = cell.locator(".widget-checkbox input").first
+        box.click()
+        return "click on the Nesterov check box"
+    handle = cell.locator(".widget-slider .noUi-handle").first
+    handle.focus()
+    page.keyboard.press("ArrowRight")
+    return "ArrowRight on the first slider"
+
+
+@pytest.mark.parametrize("name", LESSONS)
+def test_lesson_runs_and_its_explorers_follow_their_controls(open_notebook, name):
+    cells = _explorer_cells(ROOT / "notebooks" / name)
+    nb = open_notebook(f"notebooks/{name}")
+    if cells:  # before running: the stored outputs, as a fresh clone shows them
+        assert not _stored_snapshot_problems(name, cells)
+
+    errors = nb.restart_and_run_all()
+    assert not errors, f"{name}: error outputs after Restart and Run All: {errors}"
+
+    page = nb.page
+    for i, kind, _ in cells:
+        cell = page.locator(".jp-Notebook .jp-Cell").nth(i)
+        cell.scroll_into_view_if_needed()
+        image = cell.locator(".widget-output img").first
+        image.wait_for(state="visible", timeout=30_000)
+        before = image.get_attribute("src")
+        figures = int(nb.kernel_eval(OPEN_FIGURES))
+        start = time.monotonic()
+        action = _move(cell, kind, page)
+        # each redraw replaces the image element: look it up again on every poll
+        page.wait_for_function(
+            """([cell, old]) => { const img = cell.querySelector('.widget-output img');
+                                  return img !== null && img.src !== old; }""",
+            arg=[cell.element_handle(), before], timeout=REDRAW_TIMEOUT * 1000)
+        latency = time.monotonic() - start
+        print(f"\n{name} cell {i} {kind}: {action} redrew in {latency:.2f} s")
+        assert int(nb.kernel_eval(OPEN_FIGURES)) <= figures, "the redraw left a figure open"
