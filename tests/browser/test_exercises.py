@@ -83,9 +83,9 @@ def test_a_wrong_answer_gets_the_short_message_and_validate_lists_the_tasks(open
 
     dialog = _validate_dialog(page)
     assert "Traceback" not in dialog and "mlopt/" not in dialog
-    assert "Task 1. One step downhill (1 point)" in dialog
+    assert "Task 1. One step downhill (" in dialog
     assert "gd_step(w, grad, lr) is wrong" in dialog
-    assert "Task 2. The loop (3 points)" in dialog
+    assert "Task 2. The loop (" in dialog
     assert "gradient_descent is not answered yet: replace `raise NotImplementedError()`" in dialog
     tasks = dialog.count("The following cell failed:")
     assert len([line for line in dialog.splitlines() if line.strip()]) <= 3 * tasks + 2
