@@ -612,8 +612,19 @@ def test_float32_training_loop_passes(solution):
 
 
 @pytest.mark.parametrize("fn", [lambda *a: 0.1, lambda *a: (0.1, 0.2), lambda *a: "0.1",
-                                lambda *a: [0.1]])
+                                lambda *a: [0.1], lambda *a: {"lr": 0.1}, lambda *a: "fast"])
 def test_schedule_checks_explain_odd_returns(fn):
     for check in (checks.check_cosine_lr, checks.check_step_decay_lr):
         with pytest.raises(AssertionError):
             check(fn)
+
+
+@pytest.mark.parametrize(("fn", "message"), [
+    (lambda *a: ({"w": 1}, 3), "w_best should be a NumPy array"),
+    (lambda *a: (np.zeros(30), "3"), "best_epoch should be an int"),
+    (lambda *a: (np.zeros(30), 2.5), "best_epoch should be an int"),
+    (lambda *a: ([np.zeros(2), 1.0], 3), "w_best should be a NumPy array"),
+])
+def test_training_loop_check_explains_odd_returns(fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_train_with_early_stopping(fn)

@@ -34,7 +34,12 @@ def _values(fn, name, ts, *args):
                 f"{name}(t={t}, ...) should return one number (the rate at step t), got an "
                 f"array of shape {np.shape(value)}."
             )
-        out.append(float(np.asarray(value, dtype=float).reshape(())))
+        try:
+            out.append(float(np.asarray(value, dtype=float).reshape(())))
+        except (TypeError, ValueError):
+            raise AssertionError(f"{name}(t={t}, ...) should return one number (the rate at "
+                                 f"step t), got {type(value).__name__} "
+                                 f"{str(value)[:40]!r}.") from None
     return np.array(out)
 
 
@@ -473,6 +478,18 @@ def check_train_with_early_stopping(train_with_early_stopping, *, n_train=40, n_
     if not (isinstance(got, (tuple, list)) and len(got) == 2):
         raise AssertionError(f"{what} should return the pair `w_best, best_epoch`.")
     w_got, best_got = got
+    try:
+        w_got = np.asarray(w_got, dtype=float)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{what}: w_best should be a NumPy array of shape "
+                             f"({n_features},), got {type(w_got).__name__}.") from None
+    if best_got is not None and not isinstance(best_got, (int, np.integer)):
+        try:
+            if isinstance(best_got, (str, bytes)) or float(best_got) != int(float(best_got)):
+                raise ValueError
+        except (TypeError, ValueError):
+            raise AssertionError(f"{what}: best_epoch should be an int (an epoch), got "
+                                 f"{best_got!r}.") from None
     if _again:
         again = train_with_early_stopping(X.copy(), y.copy(), X_val.copy(), y_val.copy(), lr,
                                           batch_size, max_epochs, patience, warmup_steps, seed)
