@@ -49,6 +49,11 @@ lab: $(STAMP)
 lab-instructor: $(STAMP)
 	JUPYTER_CONFIG_PATH="$(LAB_CONFIG)/instructor:$(LAB_CONFIG)/common$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" $(LAB)
 
+# Learners: bring the newest course, keeping every answer (see mlopt/_update.py). Plain python3:
+# it runs before the environment is (re)built, which the next `make` does if needed.
+update:
+	$(PYTHON) -m mlopt._update
+
 lint: $(STAMP)
 	$(BIN)/ruff check mlopt tests benchmarks deploy
 
