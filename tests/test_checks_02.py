@@ -471,6 +471,8 @@ def test_choose_solver_accepts_valid_rules(fn, solution):
     (lambda X, t: "normal", "squares the condition"),
     (lambda X, t: "normal" if np.linalg.svd(X, compute_uv=False).min() > 1e-3 else "svd",
      "Small singular values alone"),
+    (lambda X, t: "normal" if np.linalg.cond(X) ** 2 * EPS < 1e-8 else "svd",   # tol ignored
+     "accurate enough here"),
     (lambda X, t: True, "should return the string"),
     (lambda X, t: "qr", "return 'normal' or 'svd'"),
     (lambda X, t: None, "should return the string"),

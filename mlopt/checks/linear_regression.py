@@ -356,6 +356,7 @@ SOLVER_CASES = (
     (1e6, 1e-8, 1.0),          # kappa eps is small enough, kappa² eps is not
     (1e3, 1e-4, 1e4),
     (1e5, 1e-12, 1.0),
+    (1e5, 1e-2, 1.0),          # the same kappa, a loose tol: a rule that ignores tol fails
 )
 
 
