@@ -22,7 +22,7 @@ cross-entropy of :mod:`mlopt.losses` (log-sum-exp stable), or the logistic loss 
 classes. :class:`MLPClassifier` trains such a network with scikit-learn's parameter names,
 through :func:`mlopt.training.minibatches` and the optimizers of :mod:`mlopt.optimizers`.
 
-Derived in lesson ``10_neural_networks_and_backpropagation``.
+Derived in ``notebooks/10_neural_networks_and_backpropagation.ipynb``.
 """
 
 from __future__ import annotations
@@ -104,7 +104,7 @@ def glorot_uniform(n_in, n_out, rng=None, gain=1.0):
     ----------
     .. [1] Glorot and Bengio, "Understanding the difficulty of training deep feedforward
        neural networks", AISTATS 2010, §4.2.
-    .. [2] lesson ``10_neural_networks_and_backpropagation``, section 3.
+    .. [2] ``notebooks/10_neural_networks_and_backpropagation.ipynb``, section 3.
 
     Examples
     --------
@@ -170,7 +170,7 @@ def he_normal(n_in, n_out, rng=None):
     References
     ----------
     .. [1] He, Zhang, Ren, Sun, "Delving deep into rectifiers", ICCV 2015, §2.2.
-    .. [2] lesson ``10_neural_networks_and_backpropagation``, section 3.
+    .. [2] ``notebooks/10_neural_networks_and_backpropagation.ipynb``, section 3.
 
     Examples
     --------
@@ -315,7 +315,7 @@ class Linear(Layer):
     References
     ----------
     .. [1] Goodfellow, Bengio, Courville, *Deep Learning*, §6.5.
-    .. [2] lesson ``10_neural_networks_and_backpropagation``, section 1.
+    .. [2] ``notebooks/10_neural_networks_and_backpropagation.ipynb``, section 1.
 
     Examples
     --------
@@ -497,7 +497,7 @@ class Dropout(Layer):
     ----------
     .. [1] Srivastava et al., "Dropout: a simple way to prevent neural networks from
        overfitting", *JMLR* 15, 2014.
-    .. [2] lesson ``10_neural_networks_and_backpropagation``, section 4.
+    .. [2] ``notebooks/10_neural_networks_and_backpropagation.ipynb``, section 4.
 
     Examples
     --------
@@ -661,6 +661,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         Per epoch, the size-weighted mean of the mini-batch objectives met during the epoch.
     loss_ : float
         The last entry of ``loss_curve_``.
+    batch_losses_, grad_norms_ : list of float
+        Per step (not in scikit-learn): the mini-batch objective and the Euclidean norm of
+        its gradient (all weights and biases), before the step; for diagnosing spikes and
+        divergence (they are kept when ``fit`` raises on a non-finite loss).
     best_loss_ : float or None
     validation_scores_ : list of float or None
         Validation accuracy per epoch (``early_stopping=True``), else None.
@@ -712,7 +716,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     .. [1] Goodfellow, Bengio, Courville, *Deep Learning*, §6.5 (back-propagation), §7.12
        (dropout), §8.4 (initialization).
     .. [2] scikit-learn, ``sklearn/neural_network/_multilayer_perceptron.py``.
-    .. [3] lesson ``10_neural_networks_and_backpropagation``.
+    .. [3] ``notebooks/10_neural_networks_and_backpropagation.ipynb``.
 
     Examples
     --------
@@ -873,6 +877,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         ValueError
             If a label is not in ``classes_`` or ``X`` has the wrong number of features.
 
+        Notes
+        -----
+        The weights are read from ``coefs_`` and ``intercepts_``: assign new lists there (as
+        in scikit-learn) to evaluate the objective at other weights.
+
         Examples
         --------
         >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -883,6 +892,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X, y = validate_data(self, X, y, reset=False, dtype=np.float64)
+        self._load_attributes()
         unknown = np.setdiff1d(y, self.classes_)
         if unknown.size:
             raise ValueError(f"y has labels {unknown[:10]} not in classes_ {self.classes_}")
@@ -960,6 +970,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         state = optimizer.init(theta)
         self._unpack(theta)
         self.loss_curve_, self.n_iter_, self.t_ = [], 0, 0
+        self.batch_losses_, self.grad_norms_ = [], []
         self.best_loss_ = None if self.early_stopping else np.inf
         self.validation_scores_ = [] if self.early_stopping else None
         self.best_validation_score_ = -np.inf if self.early_stopping else None
@@ -971,6 +982,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
                                       shuffle=bool(self.shuffle)):
                 loss, coef_grads, intercept_grads = self._loss_grad(Xb, Yb, training=True)
                 grad = np.concatenate([g.ravel() for g in coef_grads + intercept_grads])
+                self.batch_losses_.append(loss)
+                self.grad_norms_.append(float(np.sqrt(grad @ grad)))
                 step, state = optimizer.update(grad, state, theta)
                 theta = theta - step
                 self._unpack(theta)
@@ -1008,8 +1021,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
 
     # -- prediction -----------------------------------------------------------------------------
 
+    def _load_attributes(self):
+        """Point the layers at ``coefs_`` and ``intercepts_`` (which a user may have set)."""
+        for layer, W, b in zip(self._linear, self.coefs_, self.intercepts_):
+            W, b = np.asarray(W, dtype=float), np.asarray(b, dtype=float)
+            if W.shape != layer.weight.shape or b.shape != layer.bias.shape:
+                raise ValueError(f"coefs_/intercepts_ have shapes {W.shape}/{b.shape}, the "
+                                 f"network expects {layer.weight.shape}/{layer.bias.shape}")
+            layer.weight, layer.bias = W, b
+
     def _logits(self, X):
         check_is_fitted(self)
+        self._load_attributes()
         X = validate_data(self, X, reset=False, dtype=np.float64)
         return self._network.forward(X, training=False)
 

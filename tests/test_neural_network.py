@@ -383,3 +383,20 @@ def test_sklearn_estimator_contract(estimator, check):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         check(estimator)
+
+
+def test_step_records_and_assigned_weights(digits):
+    X, y = digits
+    model = _fit_quiet(MLPClassifier((8,), batch_size=100, max_iter=3, random_state=0), X, y)
+    steps = int(np.ceil(len(y) / 100))
+    assert len(model.batch_losses_) == len(model.grad_norms_) == 3 * steps
+    sizes = np.array([100] * (steps - 1) + [len(y) - 100 * (steps - 1)])
+    epoch = np.reshape(model.batch_losses_, (3, steps)) @ sizes / len(y)
+    np.testing.assert_allclose(epoch, model.loss_curve_, rtol=1e-12)
+    # assigning coefs_ (as in scikit-learn) changes what loss_gradient and predict use
+    before = model.loss_gradient(X, y)[0]
+    model.coefs_ = [np.zeros_like(W) for W in model.coefs_]
+    model.intercepts_ = [np.zeros_like(b) for b in model.intercepts_]
+    loss = model.loss_gradient(X, y)[0]
+    assert loss == pytest.approx(np.log(10)) and loss != before
+    np.testing.assert_allclose(model.predict_proba(X[:3]), 0.1)

@@ -21,6 +21,7 @@ SYLLABUS = [
     "07_learning_rate_schedules_and_early_stopping",
     "08_regularization",
     "09_logistic_regression",
+    "10_neural_networks_and_backpropagation",
 ]
 
 
