@@ -10,7 +10,8 @@ from tests.exercise_utils import solution_namespace
 
 CHAPTER = "08_regularization"
 CHECKS = [(checks.check_ridge_fit, "ridge_fit"), (checks.check_soft_threshold, "soft_threshold"),
-          (checks.check_ista_step, "ista_step"), (checks.check_cd_update, "cd_update")]
+          (checks.check_ista_step, "ista_step"), (checks.check_cd_update, "cd_update"),
+          (checks.check_one_se_alpha, "one_se_alpha")]
 
 
 @pytest.fixture(scope="module")
@@ -235,7 +236,7 @@ RIDGE_MISTAKES = {
     "one array": (ridge_one_array, "return the pair `w, b`"),
     "w only": (lambda X, y, a: ridge_penalized_intercept(X, y, a)[0], "returned only w"),
     "swapped": (lambda X, y, a: ridge_svd(X, y, a)[::-1], "wrong order"),
-    "1/n scaling": (ridge_per_sample, "1/n (per-sample) scaling"),
+    "1/n scaling": (ridge_per_sample, "per-sample form"),
     "alpha/n": (ridge_alpha_over_n, "divided by n"),
     "alpha everywhere": (ridge_alpha_everywhere, "to every entry"),
     "alpha in X": (ridge_alpha_in_x, "added to X itself"),
@@ -492,3 +493,176 @@ def test_squared_alpha_is_named_even_where_it_equals_twice_alpha():
         checks.check_ridge_fit(fn)
     with pytest.raises(AssertionError, match=re.escape("the penalty uses alpha**2")):
         checks.check_ridge_fit(fn, alpha=3.0)
+
+
+# --- issue 9: edge inputs, ignored arguments, contracts, odd returns, float32 -------------------
+
+def ista_fixed_lr(w, X, y, alpha, lr):
+    """Ignores lr and uses 1/L computed from X."""
+    lr = X.shape[0] / np.linalg.norm(X, 2) ** 2
+    return st(w - lr * grad(w, X, y), lr * alpha)
+
+
+def ista_fixed_alpha(w, X, y, alpha, lr):
+    return st(w - lr * grad(w, X, y), lr * 0.1)
+
+
+def st_fixed_t(z, t):
+    return np.sign(z) * np.maximum(np.abs(z) - 1.0, 0)
+
+
+def st_almost_zero(z, t):
+    """Right to 1e-12 everywhere, but never exactly 0: no exact zeros for the Lasso."""
+    z = np.asarray(z, dtype=float)
+    return np.sign(z) * (np.maximum(np.abs(z) - t, 0) + 1e-13)
+
+
+def st_strict_inside(z, t):
+    """Thresholds with |z| < t: z = +-t keeps its value (hard edge)."""
+    z = np.asarray(z, dtype=float)
+    return np.where(np.abs(z) < t, 0.0, z - t * np.sign(z) * (np.abs(z) > t))
+
+
+def cd_fixed_alpha(w, j, X, y, alpha):
+    return checks._cd_variant(w, j, X, y, 0.1)
+
+
+def one_se_best(alphas, fold_mse):
+    return float(alphas[np.argmin(fold_mse.mean(axis=1))])
+
+
+def one_se_smallest(alphas, fold_mse):
+    m = fold_mse.mean(axis=1)
+    se = fold_mse.std(axis=1) / np.sqrt(fold_mse.shape[1])
+    b = np.argmin(m)
+    return float(alphas[m <= m[b] + se[b]].min())
+
+
+def one_se_sd(alphas, fold_mse):
+    m, sd = fold_mse.mean(axis=1), fold_mse.std(axis=1)
+    b = np.argmin(m)
+    return float(alphas[m <= m[b] + sd[b]].max())
+
+
+def one_se_own(alphas, fold_mse):
+    m = fold_mse.mean(axis=1)
+    se = fold_mse.std(axis=1) / np.sqrt(fold_mse.shape[1])
+    return float(alphas[m - se <= m.min()].max())
+
+
+def one_se_best_fold(alphas, fold_mse):
+    return float(alphas[np.argmin(fold_mse.min(axis=1))])
+
+
+def one_se_assumes_sorted(alphas, fold_mse):
+    """Takes the last alpha in list order that meets the rule (right only for increasing)."""
+    m = fold_mse.mean(axis=1)
+    se = fold_mse.std(axis=1) / np.sqrt(fold_mse.shape[1])
+    b = np.argmin(m)
+    return float(alphas[np.flatnonzero(m <= m[b] + se[b])[-1]])
+
+
+def one_se_index(alphas, fold_mse):
+    return int(np.argmin(fold_mse.mean(axis=1)))
+
+
+ISSUE9_MISTAKES = [
+    (checks.check_ista_step, ista_fixed_lr, "was not used"),
+    (checks.check_ista_step, ista_fixed_alpha, "is wrong"),
+    (checks.check_soft_threshold, st_fixed_t, "soft_threshold(z, t=0.8)"),
+    (checks.check_soft_threshold, st_almost_zero, "exactly 0"),
+    (checks.check_soft_threshold, st_strict_inside, "is wrong"),
+    (checks.check_cd_update, cd_fixed_alpha, "is wrong"),
+    (checks.check_one_se_alpha, one_se_best, "lowest mean error"),
+    (checks.check_one_se_alpha, one_se_smallest, "SMALLEST alpha"),
+    (checks.check_one_se_alpha, one_se_sd, "standard deviation"),
+    (checks.check_one_se_alpha, one_se_own, "ITS OWN standard error"),
+    (checks.check_one_se_alpha, one_se_best_fold, "best single fold"),
+    (checks.check_one_se_alpha, one_se_assumes_sorted, "SMALLEST alpha"),
+    (checks.check_one_se_alpha, one_se_index, "index"),
+    (checks.check_one_se_alpha, lambda a, f: None, "returned None"),
+    (checks.check_one_se_alpha, lambda a, f: (1.0, 2.0), "one alpha"),
+    (checks.check_one_se_alpha, lambda a, f: "0.1", "one alpha"),
+    (checks.check_one_se_alpha, lambda a, f: {"alpha": 1.0}, "one alpha"),
+    (checks.check_cd_update, lambda w, j, X, y, a: ["a"] * len(w), "should return numbers"),
+    (checks.check_ista_step, lambda w, X, y, a, lr: {"w": w}, "should return numbers"),
+]
+
+
+@pytest.mark.parametrize(("check", "fn", "message"), ISSUE9_MISTAKES,
+                         ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
+@pytest.mark.parametrize("seed", [0, 5])
+def test_issue9_mistakes_are_rejected(check, fn, message, seed):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        check(fn, seed=seed)
+
+
+def test_named_mistakes_only_when_they_match():
+    # an answer that is wrong in no known way gets the generic message, not a guess
+    def ista_off(w, X, y, alpha, lr):
+        return st(w - lr * grad(w, X, y), lr * alpha) + 0.01
+
+    with pytest.raises(AssertionError) as err:
+        checks.check_ista_step(ista_off)
+    assert "thresholded" not in str(err.value) and "got" in str(err.value)
+
+
+def one_se_ddof1(alphas, fold_mse):
+    m = fold_mse.mean(axis=1)
+    se = fold_mse.std(axis=1, ddof=1) / np.sqrt(fold_mse.shape[1])
+    b = np.argmin(m)
+    return alphas[m <= m[b] + se[b]].max()             # a numpy scalar
+
+
+def one_se_sorted(alphas, fold_mse):
+    order = np.argsort(alphas)
+    a, f = np.asarray(alphas)[order], np.asarray(fold_mse)[order]
+    m = f.mean(axis=1)
+    se = f.std(axis=1) / np.sqrt(f.shape[1])
+    ok = np.flatnonzero(m <= m.min() + se[np.argmin(m)])
+    return [a[ok[-1]]]                                   # a one-element list
+
+
+def ridge_float32(X, y, alpha):
+    Xc, yc = (X - X.mean(0)).astype(np.float32), (y - y.mean()).astype(np.float32)
+    w = np.linalg.solve(Xc.T @ Xc + np.float32(alpha) * np.eye(X.shape[1], dtype=np.float32),
+                        Xc.T @ yc)
+    return w, np.float32(y.mean() - X.mean(0) @ w)
+
+
+def st_float32(z, t):
+    z = np.asarray(z, dtype=np.float32)
+    return np.sign(z) * np.maximum(np.abs(z) - np.float32(t), np.float32(0))
+
+
+def ista_float32(w, X, y, alpha, lr):
+    w, X, y = (np.asarray(a, dtype=np.float32) for a in (w, X, y))
+    z = w - np.float32(lr) * (-X.T @ (y - X @ w) / X.shape[0])
+    return np.sign(z) * np.maximum(np.abs(z) - np.float32(lr * alpha), np.float32(0))
+
+
+@pytest.mark.parametrize(
+    ("check", "fn"),
+    [(checks.check_one_se_alpha, one_se_ddof1), (checks.check_one_se_alpha, one_se_sorted),
+     (checks.check_ridge_fit, ridge_float32), (checks.check_soft_threshold, st_float32),
+     (checks.check_ista_step, ista_float32)],
+    ids=lambda v: getattr(v, "__name__", None),
+)
+@pytest.mark.parametrize("seed", [0, 3, 61])
+def test_issue9_valid_alternatives_pass(check, fn, seed):
+    check(fn, seed=seed)
+
+
+def test_one_se_reference_passes_every_order_and_fold_count(solution):
+    for n_folds in (5, 10):
+        checks.check_one_se_alpha(solution["one_se_alpha"], n_folds=n_folds, seed=7)
+
+
+def test_cv_table_separates_the_misreadings():
+    # each mistake above must pick an alpha of its own on the default table, else it goes unseen
+    for order in ("decreasing", "increasing", "shuffled"):
+        alphas, f = checks.make_cv_table(seed=0, order=order)
+        picks = [fn(alphas, f) for fn in (one_se_best, one_se_smallest, one_se_sd, one_se_own,
+                                          one_se_best_fold)]
+        picks.append(checks.one_se_reference(alphas, f))
+        assert len(set(picks)) == len(picks), (order, picks)

@@ -16,11 +16,22 @@ from mlopt.checks._core import (
 from mlopt.linear_model import solve_ridge_cholesky
 from mlopt.losses import soft_threshold as _soft_threshold
 
-__all__ = ["check_ridge_fit", "check_soft_threshold", "check_ista_step", "check_cd_update"]
+__all__ = ["check_ridge_fit", "check_soft_threshold", "check_ista_step", "check_cd_update",
+           "check_one_se_alpha"]
 
 
 _call = partial(call_on_copies, fix="Compute new arrays instead: `Xc = X - X.mean(axis=0)`, "
                 "`w_new = w.copy()`, never `X -= ...` or `w[j] = ...` on the input.")
+
+
+def _tolerances(got, rtol=1e-6, atol=1e-9):
+    """float32 answers are legitimate: loosen the tolerances to single precision for them."""
+    dtype = getattr(got, "dtype", None)
+    if dtype is None and isinstance(got, (tuple, list)) and got:
+        dtype = getattr(got[0], "dtype", None)
+    if dtype == np.float32:
+        return dict(rtol=max(rtol, 2e-4), atol=max(atol, 1e-5))
+    return dict(rtol=rtol, atol=atol)
 
 
 def _st(z, t):
@@ -106,9 +117,17 @@ def check_ridge_fit(ridge_fit, *, n_samples=30, n_features=4, alpha=2.0, seed=0)
         Mistake(theta_first[1:], "the intercept was penalized: the column of ones is inside "
                 "X.T @ X + alpha * I, which shrinks b towards 0 too. Center instead and set "
                 "b = y.mean() - X.mean(axis=0) @ w"),
-        Mistake(_ridge(Xc, yc, n * alpha), "you used the 1/n (per-sample) scaling, "
-                "(X.T @ X / n + alpha * I) w = X.T @ y / n, which is ridge with n times "
-                "alpha. scikit-learn's Ridge has no 1/n: (Xc.T @ Xc + alpha * I) w = Xc.T @ yc"),
+        Mistake(_ridge(Xc, yc, n * alpha), "you solved the per-sample form "
+                "(Xc.T @ Xc / n + alpha * I) w = Xc.T @ yc / n, the minimizer of the MSE "
+                "(1/n)||y - Xw - b||² + alpha ||w||². Dividing the squared error by n is a "
+                "legitimate convention (chapters 02 and 07 use it), but with it alpha means n "
+                "times more penalty. This task asks for scikit-learn's Ridge, without the 1/n: "
+                "(Xc.T @ Xc + alpha * I) w = Xc.T @ yc"),
+        Mistake(_ridge(Xc, yc, 2 * n * alpha), "you solved the 1/(2n) form, the minimizer of "
+                "(1/2n)||y - Xw - b||² + alpha ||w||². Dividing by 2n is a legitimate convention "
+                "(scikit-learn's Lasso and ElasticNet, D2L), but with it alpha means 2n times "
+                "more penalty. This task asks for scikit-learn's Ridge, without the 1/(2n): "
+                "(Xc.T @ Xc + alpha * I) w = Xc.T @ yc"),
         Mistake(_ridge(Xc, yc, alpha / n), "alpha was divided by n; scikit-learn's Ridge "
                 "uses it as given: (Xc.T @ Xc + alpha * I) w = Xc.T @ yc"),
         Mistake(_ridge(Xc, yc, alpha, shift=alpha), "alpha was added to every entry of "
@@ -144,7 +163,11 @@ def check_ridge_fit(ridge_fit, *, n_samples=30, n_features=4, alpha=2.0, seed=0)
             raise AssertionError(f"b from {what} is wrong: X.mean() without an axis is the "
                                  "mean of all the entries; the intercept needs each feature's "
                                  "mean: b = y.mean() - X.mean(axis=0) @ w.")
-    check_array(w, w_ref, "w from " + what, mistakes=w_mistakes, context=context)
+    check_array(w, w_ref, "w from " + what, mistakes=w_mistakes, context=context,
+                **_tolerances(w))
+    if getattr(w, "dtype", None) == np.float32 or getattr(b, "dtype", None) == np.float32:
+        b = float(b) if np.size(b) == 1 and np.allclose(float(b), b_ref, rtol=2e-4) else b
+        b = b_ref if isinstance(b, float) else b
     check_intercept(b, b_ref, "b from " + what, x_mean=x_mean, y_mean=y_mean, w=w_ref,
                     context=context)
 
@@ -152,28 +175,30 @@ def check_ridge_fit(ridge_fit, *, n_samples=30, n_features=4, alpha=2.0, seed=0)
 # --- soft-thresholding -----------------------------------------------------------------------
 
 def make_points(size=9, t=1.0, seed=0):
-    """Points on both sides of 0, some inside [-t, t] and some outside, one exactly 0."""
+    """Points on both sides of 0, some inside [-t, t] and some outside, one exactly 0, and the
+    edges: exactly +-t (must give exactly 0) and just outside them."""
     rng = np.random.default_rng(seed)
     z = rng.uniform(-3.0, 3.0, size=max(size - 5, 0)) * max(t, 0.5)
     fixed = np.array([0.0, 0.4, -0.6, 1.7, -2.5]) * max(t, 0.5)
-    return np.concatenate([fixed[:size], z])
+    edges = np.array([t, -t, t * (1 + 1e-6) + 1e-9, -t * (1 + 1e-6) - 1e-9])
+    return np.concatenate([fixed[:size], z, edges])
 
 
-def check_soft_threshold(soft_threshold, *, size=9, t=1.0, seed=0):
-    r"""Check ``soft_threshold(z, t)`` = sign(z) max(|z| - t, 0)."""
-    z = make_points(size, t, seed)
-    expected = _soft_threshold(z, t)
-    mistakes = [
+def _soft_threshold_mistakes(z, t):
+    return [
         Mistake(z - t * np.sign(z), "entries with |z| < t changed sign: you shrank every "
                 "entry by t without stopping at zero. Entries with |z| <= t must become "
                 "exactly 0: np.sign(z) * np.maximum(np.abs(z) - t, 0)"),
         Mistake(np.maximum(np.abs(z) - t, 0), "the sign is lost (negative inputs gave positive "
                 "outputs): multiply by np.sign(z), np.sign(z) * np.maximum(np.abs(z) - t, 0)"),
-        Mistake(_st(z, t / 2), "you thresholded at t/2; soft-thresholding shrinks by the full "
-                "t: np.sign(z) * np.maximum(np.abs(z) - t, 0)"),
-        Mistake(_st(z, 2 * t), "you thresholded at 2t; soft-thresholding shrinks by t: "
+        Mistake(_st(z, t / 2), "the result matches soft-thresholding at t/2; it shrinks by the "
+                "full t: np.sign(z) * np.maximum(np.abs(z) - t, 0)"),
+        Mistake(_st(z, 2 * t), "the result matches soft-thresholding at 2t; it shrinks by t: "
                 "np.sign(z) * np.maximum(np.abs(z) - t, 0)"),
         Mistake(np.where(np.abs(z) > t, z, 0.0), "this is hard thresholding: it zeroes the "
+                "small entries but keeps the large ones unchanged. Soft thresholding also "
+                "shrinks the large ones towards 0 by t"),
+        Mistake(np.where(np.abs(z) >= t, z, 0.0), "this is hard thresholding: it zeroes the "
                 "small entries but keeps the large ones unchanged. Soft thresholding also "
                 "shrinks the large ones towards 0 by t"),
         Mistake(np.maximum(z - t, 0), "negative entries all became 0: for z < -t the result "
@@ -191,6 +216,11 @@ def check_soft_threshold(soft_threshold, *, size=9, t=1.0, seed=0):
         Mistake(np.sign(z) * np.abs(z - t), "np.abs(z - t) is not np.abs(z) - t: shrink the "
                 "absolute value, np.sign(z) * np.maximum(np.abs(z) - t, 0)"),
     ]
+
+
+def _check_soft_threshold_at(soft_threshold, z, t):
+    expected = _soft_threshold(z, t)
+    what = f"soft_threshold(z, t={t:g})"
     try:
         got = _call(soft_threshold, "soft_threshold", z, t,
                     fix="Return a new array, e.g. `np.sign(z) * np.maximum(np.abs(z) - t, 0)`.")
@@ -203,9 +233,27 @@ def check_soft_threshold(soft_threshold, *, size=9, t=1.0, seed=0):
             "array of them. Use NumPy's element-wise functions: "
             "np.sign(z) * np.maximum(np.abs(z) - t, 0) (or np.where for cases)."
         ) from None
-    check_array(got, expected, "soft_threshold(z, t)", mistakes=mistakes,
-                context=f"z={np.array2string(z, precision=3)}, t={t}")
+    check_array(got, expected, what, mistakes=_soft_threshold_mistakes(z, t),
+                context=f"z={np.array2string(z, precision=3)}", **_tolerances(got))
+    # the Lasso's zeros are exact: |z| <= t (including z = +-t exactly) gives 0, not 1e-17
+    inside = np.abs(z) <= t
+    got_arr = np.asarray(got, dtype=float)
+    if np.any(got_arr[inside] != 0):
+        k = int(np.flatnonzero(inside & (got_arr != 0))[0])
+        raise AssertionError(
+            f"{what} should be exactly 0 where |z| <= t, but at z = {z[k]!r} it returned "
+            f"{got_arr[k]!r}. Exact zeros are the point of soft-thresholding: compute "
+            "np.maximum(np.abs(z) - t, 0), which is exactly 0 there (also at z = +-t)."
+        )
+
+
+def check_soft_threshold(soft_threshold, *, size=9, t=1.0, seed=0):
+    r"""Check ``soft_threshold(z, t)`` = sign(z) max(|z| - t, 0), at ``t`` and a second ``t``
+    (so that an ignored ``t`` is seen), including z = +-t exactly and just outside."""
+    for t_k in (t, 0.5 * t + 0.3):
+        _check_soft_threshold_at(soft_threshold, make_points(size, t_k, seed), t_k)
     # task 4 calls it on a single number z_j: it must work there too
+    z = make_points(size, t, seed)
     z0 = float(z[np.argmax(np.abs(z))])
     try:
         got0 = soft_threshold(z0, t)
@@ -217,7 +265,8 @@ def check_soft_threshold(soft_threshold, *, size=9, t=1.0, seed=0):
             "such as z[mask] does not."
         ) from None
     check_scalar(got0, float(_soft_threshold(z0, t)), f"soft_threshold({z0:.4f}, {t}) on a "
-                 "single number", context="task 4 calls it on one number")
+                 "single number", context="task 4 calls it on one number",
+                 **_tolerances(got0))
 
 
 # --- ISTA ---------------------------------------------------------------------------------------
@@ -241,10 +290,17 @@ def _lasso_grad(w, X, y):
 
 def check_ista_step(ista_step, *, n_samples=20, n_features=5, alpha=0.1, seed=0):
     r"""Check ``ista_step(w, X, y, alpha, lr)`` = S_{lr·alpha}(w − lr ∇f(w)) for
-    :math:`f(w) = \frac1{2n}\lVert y - Xw\rVert^2`."""
+    :math:`f(w) = \frac1{2n}\lVert y - Xw\rVert^2`, with a step other than 1/L and a second
+    alpha, so that an answer that ignores ``lr`` or ``alpha`` is seen."""
     X, y, w = make_lasso_problem(n_samples, n_features, seed)
     n = X.shape[0]
-    lr = float(n / np.linalg.norm(X, 2) ** 2)        # 1/L, L = σ_max² / n
+    inv_L = float(n / np.linalg.norm(X, 2) ** 2)     # 1/L, L = σ_max² / n
+    for alpha_k, lr in ((alpha, 0.7 * inv_L), (3 * alpha + 0.05, inv_L)):
+        _check_ista_step_at(ista_step, X, y, w.copy(), alpha_k, lr, inv_L)
+
+
+def _check_ista_step_at(ista_step, X, y, w, alpha, lr, inv_L):
+    n = X.shape[0]
     w[0] = 0.3 * lr * alpha      # inside the threshold: tells prox-first from a subgradient step
     g = _lasso_grad(w, X, y)
     expected = _soft_threshold(w - lr * g, lr * alpha)
@@ -284,9 +340,14 @@ def check_ista_step(ista_step, *, n_samples=20, n_features=5, alpha=0.1, seed=0)
         Mistake(_st(w - lr * g, alpha / lr), "you thresholded at alpha / lr; the threshold is "
                 "lr * alpha, the step size times the weight of the L1 penalty"),
     ]
+    if lr != inv_L:
+        mistakes.append(Mistake(_st(w - inv_L * g, inv_L * alpha), f"the step size lr={lr:.4g} "
+                                "was not used: the result is the step with 1/L = "
+                                f"{inv_L:.4g}. Use the lr argument as given"))
     got = _call(ista_step, "ista_step", w, X, y, alpha, lr)
     check_array(got, expected, "ista_step(w, X, y, alpha, lr)", mistakes=mistakes,
-                context=f"{_shapes(X, y)}, w.shape={w.shape}, alpha={alpha}, lr={lr:.4f}")
+                context=f"{_shapes(X, y)}, w.shape={w.shape}, alpha={alpha:g}, lr={lr:.6g}",
+                **_tolerances(got))
 
 
 # --- coordinate descent ---------------------------------------------------------------------
@@ -320,7 +381,14 @@ def check_cd_update(cd_update, *, n_samples=20, n_features=4, alpha=0.1, seed=0)
     r"""Check ``cd_update(w, j, X, y, alpha)``: ``w`` with coordinate ``j`` set to its exact
     minimizer of :math:`\frac1{2n}\lVert y - Xw\rVert^2 + \alpha\lVert w\rVert_1`."""
     X, y, w = make_lasso_problem(n_samples, n_features, seed)
-    n = X.shape[0]
+    # the first alpha, then one large enough that some coordinates become exactly 0
+    z_all = np.abs([X[:, j] @ (y - X @ w + X[:, j] * w[j]) for j in range(n_features)]) / len(y)
+    for alpha_k in (alpha, float(np.median(z_all)) * 1.01 + 1e-3):
+        _check_cd_update_at(cd_update, X, y, w, alpha_k)
+
+
+def _check_cd_update_at(cd_update, X, y, w, alpha):
+    n, n_features = X.shape
     for j in range(n_features):
         expected = _cd_variant(w, j, X, y, alpha)
         z = X[:, j] @ (y - X @ w + X[:, j] * w[j]) / n
@@ -364,14 +432,123 @@ def check_cd_update(cd_update, *, n_samples=20, n_features=4, alpha=0.1, seed=0)
                     "d both have it, d = X[:, j] @ X[:, j] / n"),
         ]
         got = _call(cd_update, "cd_update", w, j, X, y, alpha)
-        if got is not None and np.shape(got) == w.shape and not np.allclose(
-                np.delete(np.asarray(got, dtype=float), j), np.delete(w, j)):
-            if not any(np.allclose(got, m.value) for m in mistakes):
+        try:
+            got_arr = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            got_arr = None                       # check_array explains what came back
+        if got_arr is not None and got_arr.shape == w.shape and not np.allclose(
+                np.delete(got_arr, j), np.delete(w, j)):
+            if not any(np.allclose(got_arr, m.value) for m in mistakes
+                       if np.shape(m.value) == w.shape):
                 raise AssertionError(
                     f"cd_update(w, {j}, X, y, alpha) changed coordinates other than j={j}; "
                     "a coordinate update changes only w[j] and leaves the others as they were."
                 )
         check_array(got, expected, f"cd_update(w, {j}, X, y, alpha)", mistakes=mistakes,
                     context=f"{_shapes(X, y)}, w={np.array2string(w, precision=3)}, "
-                            f"alpha={alpha}")
+                            f"alpha={alpha:.6g}", **_tolerances(got))
 
+
+
+# --- choosing alpha: the one-standard-error rule -------------------------------------------------
+
+def one_se_reference(alphas, fold_mse, ddof=0):
+    """The largest alpha whose mean CV error is within one standard error of the best mean."""
+    alphas, fold_mse = np.asarray(alphas, dtype=float), np.asarray(fold_mse, dtype=float)
+    mean = fold_mse.mean(axis=1)
+    se = fold_mse.std(axis=1, ddof=ddof) / np.sqrt(fold_mse.shape[1])
+    best = int(np.argmin(mean))
+    return float(alphas[mean <= mean[best] + se[best]].max())
+
+
+_CV_MEAN = np.array([1.30, 1.20, 1.11, 1.04, 1.00, 1.01, 1.03, 1.06, 1.09, 1.35, 1.70])
+_CV_SD = np.array([0.10, 0.10, 0.10, 0.10, 0.10, 0.10, 0.10, 0.30, 0.10, 0.70, 0.10])
+
+
+def make_cv_table(n_folds=5, seed=0, order="decreasing"):
+    """A cross-validation table (alphas and the validation MSE of each fold) built so that the
+    one-standard-error rule and its typical misreadings all pick different alphas: the best
+    alpha, the smallest one within one SE, the rule with the SD instead of the SE, the rule with
+    each alpha's own SE, and the best single fold. ``seed`` rescales the errors and shifts the
+    grid; ``order`` lists the alphas decreasing (as ``lasso_path``), increasing or shuffled."""
+    rng = np.random.default_rng(seed)
+    alphas = np.logspace(-3, 2, len(_CV_MEAN)) * 10 ** rng.uniform(-1, 1)
+    raw = np.linspace(-1.0, 1.0, n_folds) ** 3 + 0.3 * np.linspace(0, 1, n_folds)
+    e = (raw - raw.mean()) / raw.std()                     # mean 0, standard deviation 1
+    fold_mse = rng.uniform(0.5, 2000.0) * (_CV_MEAN[:, None] + _CV_SD[:, None] * e[None, :])
+    order_idx = {"decreasing": np.arange(len(alphas))[::-1], "increasing": np.arange(len(alphas)),
+                 "shuffled": rng.permutation(len(alphas))}[order]
+    return alphas[order_idx], fold_mse[order_idx]
+
+
+def check_one_se_alpha(one_se_alpha, *, n_folds=5, seed=0):
+    r"""Check ``one_se_alpha(alphas, fold_mse) -> alpha``: the largest alpha whose mean
+    cross-validated error is at most the best mean plus the best alpha's standard error
+    :math:`\mathrm{sd}/\sqrt K` over the :math:`K` folds (either ``ddof``), for alphas given in
+    decreasing, increasing and shuffled order."""
+    for order in ("decreasing", "increasing", "shuffled"):
+        alphas, fold_mse = make_cv_table(n_folds, seed, order)
+        mean = fold_mse.mean(axis=1)
+        sd = fold_mse.std(axis=1)
+        best = int(np.argmin(mean))
+        valid = {one_se_reference(alphas, fold_mse, ddof) for ddof in (0, 1)}
+        what = "one_se_alpha(alphas, fold_mse)"
+        context = (f"{len(alphas)} alphas in {order} order from {alphas.min():.4g} to "
+                   f"{alphas.max():.4g}, {n_folds} folds")
+        got = _call(one_se_alpha, "one_se_alpha", alphas, fold_mse,
+                    fix="Compute new arrays (e.g. `fold_mse.mean(axis=1)`), never sort in place.")
+        if got is None:
+            raise AssertionError(f"{what} returned None. Did you forget `return`?")
+        if isinstance(got, (str, bytes, dict)) or (np.ndim(got) != 0 and np.size(got) != 1):
+            if isinstance(got, (str, bytes, dict)):
+                raise AssertionError(f"{what} should return one alpha (a number), got "
+                                     f"{type(got).__name__} {got!r:.40} ({context}).")
+            raise AssertionError(f"{what} should return one alpha (a number), got an array of "
+                                 f"shape {np.shape(got)} ({context}).")
+        try:
+            value = float(np.asarray(got, dtype=float).reshape(()))
+        except (TypeError, ValueError):
+            raise AssertionError(f"{what} should return one alpha (a number), got "
+                                 f"{type(got).__name__} ({context}).") from None
+        if any(np.isclose(value, v, rtol=1e-6) for v in valid):
+            continue
+        se_best = sd[best] / np.sqrt(n_folds)
+        rng_index = np.arange(len(alphas))
+        mistakes = [
+            (float(alphas[best]), "this is the alpha with the lowest mean error; the rule picks "
+             "the LARGEST alpha whose mean error is within one standard error of that minimum "
+             "(a simpler model at no measurable cost)"),
+            (float(alphas[mean <= mean[best] + se_best].min()), "this is the SMALLEST alpha "
+             "within one standard error of the best; the rule picks the largest one (the strongest "
+             "penalty, the simplest model)"),
+            (float(alphas[mean <= mean[best] + sd[best]].max()), "you used one standard "
+             "deviation of the folds; the standard error of the mean over K folds is that "
+             "divided by sqrt(K): "
+             "fold_mse.std(axis=1) / np.sqrt(fold_mse.shape[1])"),
+            (float(alphas[mean - sd / np.sqrt(n_folds) <= mean[best]].max()), "you compared "
+             "each alpha's mean minus ITS OWN standard error with the best mean; the rule uses "
+             "the best alpha's standard error: mean <= mean[best] + se[best]"),
+            (float(alphas[np.argmin(fold_mse.min(axis=1))]), "you took the best single fold; "
+             "average over the folds first: fold_mse.mean(axis=1)"),
+            (float(alphas[-1]), "this is the last alpha of the list; the alphas are not "
+             "necessarily sorted (here: " + order + "), so take the largest alpha that meets "
+             "the rule, e.g. alphas[mask].max()"),
+            (float(alphas[0]), "this is the first alpha of the list; the alphas are not "
+             "necessarily sorted (here: " + order + "), so take the largest alpha that meets "
+             "the rule, e.g. alphas[mask].max()"),
+            (float(best), "you returned the index of the best alpha, not an alpha"),
+        ]
+        for wrong, message in mistakes:
+            if np.isclose(value, wrong, rtol=1e-9) and not any(np.isclose(wrong, v) for v in valid):
+                raise AssertionError(f"{what} returned {value:.6g}: {message} ({context}).")
+        if value in rng_index and value not in alphas:
+            raise AssertionError(f"{what} returned {value:g}, which looks like an index; return "
+                                 f"the alpha itself ({context}).")
+        expected = sorted(valid)
+        raise AssertionError(
+            f"{what} returned {value:.6g}; expected {expected[0]:.6g}"
+            + (f" (or {expected[1]:.6g} with ddof=1)" if len(expected) > 1 else "")
+            + f" ({context}). The rule: mean = fold_mse.mean(axis=1), se = "
+            "fold_mse.std(axis=1) / sqrt(n_folds), best = argmin(mean); return the largest "
+            "alpha with mean <= mean[best] + se[best]."
+        )
