@@ -20,7 +20,7 @@ def solution():
     ("check", "name"),
     [(checks.check_minibatch_gradient, "minibatch_gradient"),
      (checks.check_minibatch_indices, "minibatch_indices"),
-     (checks.check_sgd, "sgd")],
+     (checks.check_run_sgd, "run_sgd")],
 )
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 def test_reference_answers_pass(solution, check, name, seed):
@@ -37,10 +37,10 @@ def test_reference_answers_pass(solution, check, name, seed):
      (checks.check_minibatch_indices, "minibatch_indices", dict(n_samples=5, batch_size=9)),
      (checks.check_minibatch_indices, "minibatch_indices", dict(n_samples=31, batch_size=30)),
      (checks.check_minibatch_indices, "minibatch_indices", dict(n_samples=40, batch_size=8)),
-     (checks.check_sgd, "sgd", dict(n_samples=7, batch_size=7, epochs=3)),
-     (checks.check_sgd, "sgd", dict(n_samples=13, n_features=1, batch_size=1, epochs=2)),
-     (checks.check_sgd, "sgd", dict(epochs=1)),
-     (checks.check_sgd, "sgd", dict(n_samples=20, batch_size=5, epochs=4))],
+     (checks.check_run_sgd, "run_sgd", dict(n_samples=7, batch_size=7, epochs=3)),
+     (checks.check_run_sgd, "run_sgd", dict(n_samples=13, n_features=1, batch_size=1, epochs=2)),
+     (checks.check_run_sgd, "run_sgd", dict(epochs=1)),
+     (checks.check_run_sgd, "run_sgd", dict(n_samples=20, batch_size=5, epochs=4))],
 )
 def test_reference_answers_pass_edge_shapes(solution, check, name, kwargs):
     check(solution[name], **kwargs)
@@ -48,7 +48,7 @@ def test_reference_answers_pass_edge_shapes(solution, check, name, kwargs):
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5, 6, 7])
 def test_capstone_passes_with_the_reference_answers(solution, seed):
-    summary = checks.check_sgd_converges(solution["sgd"], solution["minibatch_gradient"],
+    summary = checks.check_sgd_converges(solution["run_sgd"], solution["minibatch_gradient"],
                                          seed=seed)
     assert "loss - f*" in summary
 
@@ -129,9 +129,9 @@ def sgd_grad_twice(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
      for fn in (grad_mean_loop, grad_einsum, grad_mlopt)]
     + [pytest.param(checks.check_minibatch_indices, fn, id=fn.__name__)
        for fn in (idx_shuffle, idx_choice, idx_generator, idx_split)]
-    + [pytest.param(checks.check_sgd, sgd_with(fn), id=f"sgd-{fn.__name__}")
+    + [pytest.param(checks.check_run_sgd, sgd_with(fn), id=f"sgd-{fn.__name__}")
        for fn in (idx_shuffle, idx_choice, idx_generator, idx_split)]
-    + [pytest.param(checks.check_sgd, fn, id=fn.__name__)
+    + [pytest.param(checks.check_run_sgd, fn, id=fn.__name__)
        for fn in (sgd_in_place_copy, sgd_grad_twice)],
 )
 @pytest.mark.parametrize("seed", [0, 5])
@@ -341,7 +341,7 @@ SGD_MISTAKES = {
      for k, (fn, msg) in GRAD_MISTAKES.items()]
     + [pytest.param(checks.check_minibatch_indices, fn, msg, id=f"indices-{k}")
        for k, (fn, msg) in INDEX_MISTAKES.items()]
-    + [pytest.param(checks.check_sgd, fn, msg, id=f"sgd-{k}")
+    + [pytest.param(checks.check_run_sgd, fn, msg, id=f"sgd-{k}")
        for k, (fn, msg) in SGD_MISTAKES.items()],
 )
 def test_typical_mistakes_are_rejected_with_a_useful_message(check, fn, message):
@@ -360,7 +360,7 @@ def test_stub_is_rejected():
         raise NotImplementedError()
 
     for check in (checks.check_minibatch_gradient, checks.check_minibatch_indices,
-                  checks.check_sgd):
+                  checks.check_run_sgd):
         with pytest.raises(NotImplementedError):
             check(stub)
     with pytest.raises(NotImplementedError):
@@ -404,7 +404,7 @@ UNUSUAL_CORRECT = [
     (checks.check_minibatch_indices, idx_argsort),
     (checks.check_minibatch_indices, idx_generator),
     (checks.check_minibatch_indices, idx_python_lists),
-    (checks.check_sgd, sgd_all_batches_first),
+    (checks.check_run_sgd, sgd_all_batches_first),
 ]
 
 
@@ -451,3 +451,233 @@ def test_capstone_accepts_a_list_gradient_that_sgd_converts(solution):
                       epochs, schedule, rng)
 
     checks.check_sgd_converges(sgd_converting, grad_as_list)
+
+
+# --- issue 9: shuffles, generators, early stops, odd returns, the variance tasks --------------
+
+def idx_rotation(n, b, rng):
+    return cut(np.roll(np.arange(n), rng.integers(n)), b)
+
+
+def idx_block_shuffle(n, b, rng):
+    blocks = [np.arange(i, min(i + 3, n)) for i in range(0, n, 3)]
+    return cut(np.concatenate([blocks[j] for j in rng.permutation(len(blocks))]), b)
+
+
+def idx_sorted_batches(n, b, rng):
+    return [np.sort(batch) for batch in cut(rng.permutation(n), b)]
+
+
+_MODULE_GENERATOR = np.random.default_rng(0)
+
+
+def idx_module_generator(n, b, rng):
+    return cut(_MODULE_GENERATOR.permutation(n), b)
+
+
+def idx_seed_from_rng_ignored(n, b, rng):
+    local = np.random.default_rng(12345)
+    rng.permutation(n)                                  # touches rng, but does not use it
+    return cut(local.permutation(n) if rng is None else local.permutation(n), b)
+
+
+SHUFFLE_MISTAKES = {
+    "rotation": (idx_rotation, "keeps neighbours together"),
+    "block shuffle": (idx_block_shuffle, "keeps neighbours together"),
+    "module-level generator": (idx_module_generator, "same seed gave different batches"),
+    "private generator": (idx_seed_from_rng_ignored, "same generator returned the same batches"),
+}
+
+
+@pytest.mark.parametrize("name", SHUFFLE_MISTAKES)
+@pytest.mark.parametrize("kwargs", [{}, dict(n_samples=40, batch_size=8, seed=21)])
+def test_shuffles_that_are_not_random_are_rejected(name, kwargs):
+    fn, message = SHUFFLE_MISTAKES[name]
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_minibatch_indices(fn, **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{}, dict(n_samples=40, batch_size=8, seed=21),
+                                    dict(n_samples=10, batch_size=1, seed=22),
+                                    dict(n_samples=31, batch_size=30, seed=23),
+                                    dict(n_samples=12, batch_size=12, seed=24)])
+@pytest.mark.parametrize("seed_shift", range(4))
+def test_a_shuffle_with_sorted_batches_passes_a_batch_is_a_set(kwargs, seed_shift):
+    kwargs = {**kwargs, "seed": kwargs.get("seed", 0) + seed_shift}
+    checks.check_minibatch_indices(idx_sorted_batches, **kwargs)
+    checks.check_run_sgd(sgd_with(idx_sorted_batches), seed=kwargs["seed"])
+    checks.check_run_sgd(sgd_with(idx_sorted_batches), n_samples=7, batch_size=7, epochs=3)
+
+
+def sgd_global_shuffle(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
+    return sgd_with(lambda n, b, _: cut(np.random.permutation(n), b))(  # noqa: NPY002
+        grad_fn, w0, n_samples, batch_size, epochs, schedule, rng)
+
+
+def sgd_private_generator(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
+    own = np.random.default_rng(0)
+    return sgd_with(lambda n, b, _: cut(own.permutation(n), b))(
+        grad_fn, w0, n_samples, batch_size, epochs, schedule, rng)
+
+
+def sgd_stops_when_flat(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
+    w, t = np.array(w0, dtype=float), 0
+    for _ in range(epochs):
+        for idx in cut(rng.permutation(n_samples), batch_size):
+            g = grad_fn(w, idx)
+            if np.linalg.norm(g) < 1e-12:
+                return w
+            w = w - schedule(t) * g
+            t += 1
+    return w
+
+
+def sgd_returns_tuple(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
+    return loop()(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng), [1, 2, 3]
+
+
+RUN_SGD_MISTAKES = {
+    "global np.random": (sgd_global_shuffle, {}, "same seed gave different results"),
+    "private generator": (sgd_private_generator, {}, "two different seeds gave exactly"),
+    "stops when flat": (sgd_stops_when_flat, dict(converged_start=True), "stopped early"),
+    "one epoch short, converged": (loop(epochs_delta=-1), dict(converged_start=True),
+                                   "stopped early"),
+    "tuple": (sgd_returns_tuple, {}, "should return the final parameters"),
+}
+
+
+@pytest.mark.parametrize("name", RUN_SGD_MISTAKES)
+def test_run_sgd_generator_and_early_stop_mistakes(name):
+    fn, kwargs, message = RUN_SGD_MISTAKES[name]
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_run_sgd(fn, **kwargs)
+
+
+def test_run_sgd_passes_a_problem_that_starts_converged(solution):
+    checks.check_run_sgd(solution["run_sgd"], converged_start=True)
+    checks.check_run_sgd(sgd_stops_when_flat)           # not flat here: passes
+
+
+def sigma2_of(w, X, y):
+    g = 2 * (X @ w - y)[:, None] * X
+    return np.sum(np.var(g, axis=0))
+
+
+PREDICTED_VALID = [
+    lambda w, X, y, b: sigma2_of(w, X, y) / b * (len(y) - b) / (len(y) - 1),
+    lambda w, X, y, b: np.float32(sigma2_of(w, X, y) / b * (1 - (b - 1) / (len(y) - 1))),
+]
+
+
+@pytest.mark.parametrize("fn", PREDICTED_VALID)
+@pytest.mark.parametrize("kwargs", [{}, dict(n_samples=12, n_features=2, batch_size=12, seed=51),
+                                    dict(n_samples=50, n_features=4, batch_size=1, seed=52)])
+def test_predicted_variance_accepts_valid_forms(solution, fn, kwargs):
+    checks.check_predicted_variance(solution["predicted_variance"], **kwargs)
+    checks.check_predicted_variance(fn, **kwargs)
+
+
+PREDICTED_MISTAKES = {
+    "with replacement": (lambda w, X, y, b: sigma2_of(w, X, y) / b, "WITH replacement"),
+    "(n-b)/n": (lambda w, X, y, b: sigma2_of(w, X, y) / b * (len(y) - b) / len(y),
+                "not (n - b)/n"),
+    "not centred": (lambda w, X, y, b: np.mean(np.sum((2 * (X @ w - y)[:, None] * X) ** 2, 1))
+                    / b * (len(y) - b) / (len(y) - 1), "around their mean"),
+    "b squared": (lambda w, X, y, b: sigma2_of(w, X, y) / b**2 * (len(y) - b) / (len(y) - 1),
+                  "divide σ² by b once"),
+    "std": (lambda w, X, y, b: np.sqrt(sigma2_of(w, X, y) / b * (len(y) - b) / (len(y) - 1)),
+            "not its square root"),
+    "array": (lambda w, X, y, b: np.var(2 * (X @ w - y)[:, None] * X, axis=0) / b,
+              "single number"),
+    "no return": (lambda w, X, y, b: None, "return"),
+}
+
+
+@pytest.mark.parametrize("name", PREDICTED_MISTAKES)
+def test_predicted_variance_rejects_typical_mistakes(name):
+    fn, message = PREDICTED_MISTAKES[name]
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_predicted_variance(fn)
+
+
+def test_predicted_variance_is_zero_for_the_whole_data_set():
+    with pytest.raises(AssertionError, match="WITH replacement"):
+        checks.check_predicted_variance(PREDICTED_MISTAKES["with replacement"][0], n_samples=12,
+                                        batch_size=12)
+
+
+def bgv(draw, *, subtract=True, root=False, dtype=float, draws=None):
+    def batch_gradient_variance(w, X, y, batch_size, n_draws, rng):
+        n = len(y)
+        full = 2 / n * X.T @ (X @ w - y) if subtract else 0.0
+        total = 0.0
+        for _ in range(n_draws if draws is None else draws):
+            idx = draw(rng, n, batch_size)
+            Xb, yb = X[idx].astype(dtype), y[idx].astype(dtype)
+            d = 2 / len(idx) * Xb.T @ (Xb @ w.astype(dtype) - yb) - full
+            total += d @ d
+        mean = total / (n_draws if draws is None else draws)
+        return np.sqrt(mean) if root else mean
+    return batch_gradient_variance
+
+
+def without(rng, n, b):
+    return rng.choice(n, size=b, replace=False)
+
+
+def vectorized(w, X, y, batch_size, n_draws, rng):
+    n = len(y)
+    grads = 2 * (X @ w - y)[:, None] * X
+    batches = rng.permuted(np.tile(np.arange(n), (n_draws, 1)), axis=1)[:, :batch_size]
+    d = grads[batches].mean(axis=1) - grads.mean(axis=0)
+    return np.mean(np.sum(d**2, axis=1))
+
+
+BGV_VALID = [bgv(without), bgv(lambda rng, n, b: rng.permutation(n)[:b]),
+             bgv(without, dtype=np.float32), vectorized]
+
+
+@pytest.mark.parametrize("fn", BGV_VALID)
+@pytest.mark.parametrize("kwargs", [{}, dict(n_samples=30, n_features=3, batch_size=5, seed=61),
+                                    dict(n_samples=12, n_features=1, batch_size=11, seed=62)])
+def test_batch_gradient_variance_accepts_valid_ways(solution, fn, kwargs):
+    checks.check_batch_gradient_variance(solution["batch_gradient_variance"], **kwargs)
+    checks.check_batch_gradient_variance(fn, **kwargs)
+
+
+BGV_MISTAKES = {
+    "with replacement": (bgv(lambda rng, n, b: rng.integers(0, n, size=b)), "WITH replacement"),
+    "choice default": (bgv(lambda rng, n, b: rng.choice(n, size=b)), "WITH replacement"),
+    "not subtracted": (bgv(without, subtract=False), "subtract the full gradient"),
+    "square root": (bgv(without, root=True), "square root"),
+    "global np.random": (bgv(lambda rng, n, b: np.random.choice(n, b, replace=False)),  # noqa: NPY002
+                         "same seed gave different results"),
+    "private generator": (lambda w, X, y, b, k, rng: bgv(without)(
+        w, X, y, b, k, np.random.default_rng(0)), "two different seeds gave the same result"),
+    "ignores n_draws": (bgv(without, draws=3000), "n_draws=2"),
+    "array": (lambda w, X, y, b, k, rng: np.zeros(2), "one number"),
+    "no return": (lambda w, X, y, b, k, rng: None, "return"),
+}
+
+
+@pytest.mark.parametrize("name", BGV_MISTAKES)
+def test_batch_gradient_variance_rejects_typical_mistakes(name):
+    fn, message = BGV_MISTAKES[name]
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_batch_gradient_variance(fn)
+
+
+def test_batch_of_everything_must_give_zero():
+    # with replacement happens to be close at b = 1; b = n still exposes it
+    with pytest.raises(AssertionError, match="exactly 0"):
+        checks.check_batch_gradient_variance(BGV_MISTAKES["with replacement"][0], batch_size=1,
+                                             n_samples=20)
+
+
+def test_new_stubs_are_rejected():
+    def stub(*args):
+        raise NotImplementedError()
+
+    for check in (checks.check_predicted_variance, checks.check_batch_gradient_variance):
+        with pytest.raises(NotImplementedError):
+            check(stub)

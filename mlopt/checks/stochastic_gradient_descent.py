@@ -2,7 +2,7 @@
 
 The shuffles a learner draws depend on how they use the generator (``rng.permutation``,
 ``rng.shuffle``, ``rng.choice(..., replace=False)`` all differ), so the checks of
-:func:`check_minibatch_indices` and :func:`check_sgd` test properties (a partition of the
+:func:`check_minibatch_indices` and :func:`check_run_sgd` test properties (a partition of the
 samples, a new order each epoch, the learning rate used at each step) instead of comparing
 with one reference order.
 """
@@ -14,7 +14,7 @@ from functools import partial
 
 import numpy as np
 
-from mlopt.checks._core import Mistake, call_on_copies, check_array
+from mlopt.checks._core import Mistake, call_on_copies, check_array, check_scalar
 from mlopt.linear_model import solve_lstsq
 from mlopt.losses import squared_error
 from mlopt.schedules import inverse_time
@@ -22,8 +22,10 @@ from mlopt.schedules import inverse_time
 __all__ = [
     "check_minibatch_gradient",
     "check_minibatch_indices",
-    "check_sgd",
+    "check_run_sgd",
     "check_sgd_converges",
+    "check_predicted_variance",
+    "check_batch_gradient_variance",
     "make_regression",
 ]
 
@@ -118,7 +120,20 @@ def _as_batches(got, what):
 
 
 def _same_batches(a, b):
+    """Same batches in the same order; a batch is a set, so the order inside one is ignored."""
+    return len(a) == len(b) and all(np.array_equal(np.sort(x), np.sort(z)) for x, z in zip(a, b))
+
+
+def _identical(a, b):
     return len(a) == len(b) and all(np.array_equal(x, z) for x, z in zip(a, b))
+
+
+def _neighbour_pairs(batches, n):
+    """How many of the pairs of neighbours (i, i + 1) share a batch."""
+    where = np.full(n, -1)
+    for j, batch in enumerate(batches):
+        where[batch] = j
+    return int(np.sum(where[:-1] == where[1:]))
 
 
 def check_minibatch_indices(minibatch_indices, *, n_samples=23, batch_size=5, seed=0):
@@ -151,7 +166,7 @@ def check_minibatch_indices(minibatch_indices, *, n_samples=23, batch_size=5, se
     if not np.array_equal(np.sort(flat), np.arange(n)):
         raise AssertionError(f"{what}: the batches together must hold each index 0, ..., "
                              f"{n - 1} exactly once.")
-    if np.array_equal(flat, np.arange(n)):
+    if m > 1 and np.array_equal(flat, np.arange(n)):   # one batch is a set: nothing to shuffle
         raise AssertionError(
             f"{what}: the indices are in their original order 0, 1, 2, ...: shuffle them first "
             "(order = rng.permutation(n)). Unshuffled batches always group the same "
@@ -176,18 +191,38 @@ def check_minibatch_indices(minibatch_indices, *, n_samples=23, batch_size=5, se
         raise AssertionError(f"{what}: expected ⌈n/batch_size⌉ = {m} batches of sizes "
                              f"{expected_sizes}, got sizes {sizes}.{hint}")
     again = _as_batches(minibatch_indices(n, b, np.random.default_rng(seed)), what)
-    if not _same_batches(batches, again):
+    if not _identical(batches, again):
         raise AssertionError(
             f"{what}: two generators with the same seed gave different batches. Draw the "
             "shuffle from the rng argument (rng.permutation(n)), not from np.random.* or a "
             "new unseeded generator, so that runs are reproducible."
         )
+    if m == 1:
+        return                      # one batch, the whole data set: nothing else to tell apart
     second = _as_batches(minibatch_indices(n, b, rng), what)
     if _same_batches(batches, second):
         raise AssertionError(
             f"{what}: two calls with the same generator returned the same batches, so every "
             "epoch would visit the samples in the same order. Use the rng argument as it is "
             "(rng.permutation(n)); do not create a new generator with a fixed seed inside."
+        )
+    other = _as_batches(minibatch_indices(n, b, np.random.default_rng(seed + 1)), what)
+    if _same_batches(batches, other):
+        raise AssertionError(
+            f"{what}: generators with two different seeds gave the same batches: the shuffle "
+            "does not come from the rng argument. Use rng as it is (rng.permutation(n))."
+        )
+    # A random partition puts about sum s(s-1)/n of the n - 1 neighbour pairs (i, i + 1) into a
+    # common batch; a rotation or a shuffle of blocks keeps almost all of them together.
+    expected_pairs = sum(size * (size - 1) for size in expected_sizes) / n
+    together = _neighbour_pairs(batches, n) + _neighbour_pairs(second, n)
+    if n - m - expected_pairs >= 6 and together > expected_pairs + (n - m):
+        raise AssertionError(
+            f"{what}: in two epochs, {together} of the {2 * (n - 1)} pairs of neighbouring "
+            f"samples (i, i + 1) ended up in the same batch; a random shuffle puts about "
+            f"{2 * expected_pairs:.0f} together. Your order keeps neighbours together (a "
+            "rotation, np.roll, or shuffling whole blocks): shuffle the individual indices, "
+            "order = rng.permutation(n)."
         )
 
 
@@ -197,15 +232,20 @@ def _check_sgd_schedule(lr0=0.05, decay=0.5):
     return inverse_time(lr0, decay=decay)
 
 
-def check_sgd(sgd, *, n_samples=11, n_features=2, batch_size=4, epochs=4, seed=0, lr0=0.05,
-              decay=0.5):
-    """Check ``sgd(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng)``.
+def check_run_sgd(run_sgd, *, n_samples=11, n_features=2, batch_size=4, epochs=4, seed=0,
+                  lr0=0.05, decay=0.5, converged_start=False):
+    """Check ``run_sgd(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng)``.
+
+    ``converged_start=True`` starts at the exact minimizer of a noiseless problem, so that
+    every batch gradient is 0: a loop that stops when the gradient vanishes is seen.
 
     The check's ``grad_fn(w, idx)`` records every point and batch it is called with; from these
     it reconstructs the batches of each epoch and the learning rate of each step, and compares
     them with ``schedule(t)`` at the global step count ``t = 0, 1, ...``.
     """
     X, y, w0 = make_regression(n_samples, n_features, seed=seed)
+    if converged_start:
+        y = X @ w0                               # w0 is the minimizer: every gradient is 0
     n, b = n_samples, batch_size
     m = math.ceil(n / b)
     T = epochs * m
@@ -220,10 +260,10 @@ def check_sgd(sgd, *, n_samples=11, n_features=2, batch_size=4, epochs=4, seed=0
             calls.append((w, idx, g))     # a repeated call at the same point is one step
         return g.copy()
 
-    what = "sgd(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng)"
+    what = "run_sgd(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng)"
     rng = np.random.default_rng(seed)
     try:
-        got = _call(sgd, "sgd", grad_fn, w0, n, b, epochs, schedule, rng)
+        got = _call(run_sgd, "run_sgd", grad_fn, w0, n, b, epochs, schedule, rng)
     except TypeError as err:
         if "function" in str(err):
             raise AssertionError(f"{what} raised TypeError: {err}. `schedule` is a function of "
@@ -232,7 +272,11 @@ def check_sgd(sgd, *, n_samples=11, n_features=2, batch_size=4, epochs=4, seed=0
         raise
     if got is None:
         raise AssertionError(f"{what} returned None. Did you forget `return w`?")
-    got = np.asarray(got, dtype=float)
+    try:
+        got = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{what} should return the final parameters, an array of shape "
+                             f"{w0.shape}; got {type(got).__name__}.") from None
     if got.shape != w0.shape:
         raise AssertionError(f"{what} should return the final parameters, shape {w0.shape}; "
                              f"got shape {got.shape}.")
@@ -243,7 +287,11 @@ def check_sgd(sgd, *, n_samples=11, n_features=2, batch_size=4, epochs=4, seed=0
     steps = len(calls)
     context = f"n_samples={n}, batch_size={b}, epochs={epochs}: ⌈{n}/{b}⌉ = {m} steps per epoch"
     if steps != T:
-        if n % b and steps == epochs * (n // b):
+        if converged_start and steps < T:
+            msg = ("here w0 is already the minimizer and every batch gradient is 0, and your "
+                   "loop stopped early. The task asks for all epochs: do not stop when the "
+                   "gradient is small (chapter 07 adds early stopping, on a validation loss)")
+        elif n % b and steps == epochs * (n // b):
             msg = ("the last, partial batch of every epoch is missing (check minibatch_indices: "
                    "keep the last n % batch_size samples as a smaller batch)")
         elif steps == m and epochs > 1:
@@ -271,7 +319,8 @@ def check_sgd(sgd, *, n_samples=11, n_features=2, batch_size=4, epochs=4, seed=0
                 f"{what}: the batches of epoch {e + 1} do not use every sample exactly once. "
                 "In each epoch, loop over minibatch_indices(n_samples, batch_size, rng)."
             )
-    if epochs > 1 and all(_same_batches(epoch_batches[0], other) for other in epoch_batches[1:]):
+    if epochs > 1 and m > 1 and all(_same_batches(epoch_batches[0], other)
+                                    for other in epoch_batches[1:]):
         raise AssertionError(
             f"{what}: every epoch used the same batches in the same order. Draw new batches at "
             "the start of each epoch: call minibatch_indices(n_samples, batch_size, rng) inside "
@@ -294,6 +343,11 @@ def check_sgd(sgd, *, n_samples=11, n_features=2, batch_size=4, epochs=4, seed=0
             )
         lrs.append(lr)
     lrs = np.array(lrs)
+    if converged_start:
+        if not np.allclose(got, w0):
+            raise AssertionError(f"{what}: every gradient was 0, so w must stay at w0 = {w0}; "
+                                 f"got {got}.")
+        return
     t = np.arange(T)
     expected = np.array([schedule(k) for k in t])
     candidates = [
@@ -313,19 +367,35 @@ def check_sgd(sgd, *, n_samples=11, n_features=2, batch_size=4, epochs=4, seed=0
          "step, with t the number of steps taken so far"),
         (np.ones(T), "the learning rate is missing: w - schedule(t) * g"),
     ]
-    if np.allclose(lrs, expected, rtol=1e-6):
-        return
-    for value, message in candidates:
-        if np.allclose(lrs, value, rtol=1e-6):
-            raise AssertionError(f"{what} is wrong: {message}.")
-    with np.printoptions(precision=4, suppress=True, threshold=12, edgeitems=3):
-        raise AssertionError(f"{what}: the learning rates of the steps were {lrs}, expected "
-                             f"schedule(t) for t = 0, 1, ...: {expected} ({context}).")
+    if not np.allclose(lrs, expected, rtol=1e-6):
+        for value, message in candidates:
+            if np.allclose(lrs, value, rtol=1e-6):
+                raise AssertionError(f"{what} is wrong: {message}.")
+        with np.printoptions(precision=6, suppress=True, threshold=12, edgeitems=3):
+            raise AssertionError(f"{what}: the learning rates of the steps were {lrs}, "
+                                 f"expected schedule(t) for t = 0, 1, ...: {expected} "
+                                 f"({context}).")
+
+    def final(seed_):
+        return np.asarray(run_sgd(grad_fn, w0.copy(), n, b, epochs, schedule,
+                                  np.random.default_rng(seed_)), dtype=float)
+
+    again, other = final(seed), final(seed + 1)
+    if not np.allclose(again, got, rtol=1e-12, atol=0):
+        raise AssertionError(
+            f"{what}: two generators with the same seed gave different results ({got} and "
+            f"{again}). Shuffle with the rng argument (pass it to minibatch_indices), not with "
+            "np.random.*, so that a run can be reproduced.")
+    if m > 1 and np.allclose(other, got, rtol=1e-12, atol=0):
+        raise AssertionError(
+            f"{what}: two different seeds gave exactly the same result {got}: the batches do "
+            "not come from the rng argument. Pass rng itself to minibatch_indices in every "
+            "epoch; do not create a generator with a fixed seed inside.")
 
 
 # --- capstone ----------------------------------------------------------------------------------
 
-def check_sgd_converges(sgd, minibatch_gradient, *, n_samples=500, n_features=4, batch_size=10,
+def check_sgd_converges(run_sgd, minibatch_gradient, *, n_samples=500, n_features=4, batch_size=10,
                         epochs=20, seed=0):
     """Run the learner's SGD on a seeded regression; it must reach the least-squares fit.
 
@@ -342,7 +412,7 @@ def check_sgd_converges(sgd, minibatch_gradient, *, n_samples=500, n_features=4,
     for name, schedule in [("inverse_time(0.1, decay=0.01)", inverse_time(0.1, decay=0.01)),
                            ("constant 0.1", lambda t: 0.1)]:
         try:
-            w = sgd(grad_fn, np.zeros(n_features), n_samples, batch_size, epochs, schedule,
+            w = run_sgd(grad_fn, np.zeros(n_features), n_samples, batch_size, epochs, schedule,
                     np.random.default_rng(seed))
         except TypeError as err:
             probe = grad_fn(np.zeros(n_features), np.arange(batch_size))
@@ -350,15 +420,15 @@ def check_sgd_converges(sgd, minibatch_gradient, *, n_samples=500, n_features=4,
                 raise
             kind = type(probe).__name__
             raise AssertionError(
-                f"sgd raised TypeError: {err}. minibatch_gradient returns a {kind}, not a "
+                f"run_sgd raised TypeError: {err}. minibatch_gradient returns a {kind}, not a "
                 "NumPy array: its values can be right, but a step such as w - schedule(t) * g "
                 f"needs an array (a float times a {kind} fails). Return the array itself, e.g. "
                 "(2 / len(idx)) * Xb.T @ (Xb @ w - yb), without converting it."
             ) from err
         w = np.asarray(w, dtype=float)
         if w.shape != w_ls.shape or not np.all(np.isfinite(w)):
-            raise AssertionError(f"sgd with {name} returned {w}; expected finite parameters of "
-                                 f"shape {w_ls.shape}. Do the tests above pass?")
+            raise AssertionError(f"run_sgd with {name} returned {w}; expected finite "
+                                 f"parameters of shape {w_ls.shape}. Do the tests above pass?")
         runs[name] = squared_error(w, X, y)[0] - f_star, np.linalg.norm(w - w_ls)
     excess, dist = runs["inverse_time(0.1, decay=0.01)"]
     limit = 1e-3
@@ -366,9 +436,146 @@ def check_sgd_converges(sgd, minibatch_gradient, *, n_samples=500, n_features=4,
         raise AssertionError(
             f"After {epochs} epochs with a decaying rate, your SGD is {excess:.2e} above the "
             f"least-squares loss (distance {dist:.3f}); expected below {limit:.0e}. Do "
-            "minibatch_gradient and sgd pass their tests above?"
+            "minibatch_gradient and run_sgd pass their tests above?"
         )
     lines = [f"least-squares loss f* = {f_star:.4f}"]
     for name, (gap, d) in runs.items():
         lines.append(f"{name:30s}: loss - f* = {gap:.2e}, ‖w - w_lstsq‖ = {d:.4f}")
     return "\n".join(lines)
+
+
+# --- the variance of a mini-batch gradient -----------------------------------------------------
+
+def _per_sample(w, X, y):
+    return 2 * (X @ w - y)[:, None] * X
+
+
+def _sigma2(w, X, y):
+    grads = _per_sample(w, X, y)
+    return float(np.mean(np.sum((grads - grads.mean(axis=0)) ** 2, axis=1)))
+
+
+def check_predicted_variance(predicted_variance, *, n_samples=30, n_features=3, batch_size=7,
+                             seed=0):
+    """Check ``predicted_variance(w, X, y, batch_size)`` = σ²/b · (n − b)/(n − 1)."""
+    X, y, w = make_regression(n_samples, n_features, seed=seed)
+    n, b = n_samples, batch_size
+    grads = _per_sample(w, X, y)
+    sigma2 = _sigma2(w, X, y)
+    expected = sigma2 / b * (n - b) / (n - 1)
+    raw = float(np.mean(np.sum(grads**2, axis=1)))
+    mistakes = [
+        Mistake(sigma2 / b, "this is σ²/b, the variance WITH replacement; batches drawn without "
+                "replacement vary less: multiply by the finite-population correction "
+                "(n - b)/(n - 1)"),
+        Mistake(sigma2 / b * (n - b) / n, "the correction is (n - b)/(n - 1), not (n - b)/n"),
+        Mistake(sigma2 / b**2 * (n - b) / (n - 1), "divide σ² by b once: σ²/b · (n - b)/(n - 1)"),
+        Mistake(sigma2 * (n - b) / (n - 1), "divide by the batch size b: σ²/b · (n - b)/(n - 1)"),
+        Mistake(raw / b * (n - b) / (n - 1), "σ² is the spread of the per-sample gradients "
+                "around their mean ∇f(w): (1/n) Σ ‖∇ℓ_i - ∇f‖², not (1/n) Σ ‖∇ℓ_i‖²"),
+        Mistake(sigma2 * n / (n - 1) / b * (n - b) / (n - 1), "σ² is a mean over the n "
+                "samples, (1/n) Σ ‖∇ℓ_i - ∇f‖², not divided by n - 1"),
+        Mistake(float(np.sum(np.var(grads, axis=1))) / b * (n - b) / (n - 1), "take the "
+                "variance over the samples (axis=0) and sum it over the coordinates"),
+    ]
+    if b > 1:
+        mistakes.append(Mistake(np.sqrt(expected), "return the variance itself, not its square "
+                                "root (the standard deviation)"))
+    got = _call(predicted_variance, "predicted_variance", w, X, y, b)
+    check_scalar(got, expected, "predicted_variance(w, X, y, batch_size)", mistakes=mistakes,
+                 rtol=1e-5, atol=1e-9 * (1 + sigma2),
+                 context=f"X.shape={X.shape}, batch_size={b}; σ² = {sigma2:.6g}")
+
+
+def _monte_carlo_reference(grads, b, n_draws, seed):
+    """Reference draws of ‖g_B - ∇f‖² without replacement, for the statistical tolerance."""
+    rng = np.random.default_rng(seed)
+    full = grads.mean(axis=0)
+    n = len(grads)
+    batches = rng.permuted(np.tile(np.arange(n), (n_draws, 1)), axis=1)[:, :b]
+    d = grads[batches].mean(axis=1) - full
+    return np.sum(d**2, axis=1)
+
+
+def check_batch_gradient_variance(batch_gradient_variance, *, n_samples=20, n_features=2,
+                                  batch_size=10, n_draws=4000, seed=0):
+    """Check ``batch_gradient_variance(w, X, y, batch_size, n_draws, rng)`` statistically.
+
+    The Monte Carlo estimate of E‖g_B − ∇f(w)‖² must agree with σ²/b·(n − b)/(n − 1) within
+    five standard errors; at b = n it must be exactly 0; the generator must be used and the
+    result reproducible; ``n_draws`` must be used (two draws scatter, thousands do not).
+    """
+    X, y, w = make_regression(n_samples, n_features, seed=seed)
+    n, b = n_samples, batch_size
+    grads = _per_sample(w, X, y)
+    sigma2 = _sigma2(w, X, y)
+    expected = sigma2 / b * (n - b) / (n - 1)
+    what = "batch_gradient_variance(w, X, y, batch_size, n_draws, rng)"
+    samples = _monte_carlo_reference(grads, b, n_draws, seed + 100)
+    stderr = float(samples.std() / np.sqrt(n_draws))
+    tol = max(5 * stderr, 0.02 * expected)
+    context = (f"X.shape={X.shape}, batch_size={b}, n_draws={n_draws}; σ² = {sigma2:.6g}, "
+               f"σ²/b·(n-b)/(n-1) = {expected:.6g}, Monte Carlo standard error about "
+               f"{stderr:.2g}")
+
+    def call(b_, draws, seed_):
+        got = _call(batch_gradient_variance, "batch_gradient_variance", w, X, y, b_, draws,
+                    np.random.default_rng(seed_))
+        if got is None:
+            raise AssertionError(f"{what} returned None. Did you forget `return`?")
+        if np.size(got) != 1:
+            raise AssertionError(f"{what} should return one number, the mean of ‖g_B - ∇f‖² "
+                                 f"over the draws; got {type(got).__name__} of shape "
+                                 f"{np.shape(got)}. Sum the squares over the coordinates.")
+        try:
+            return float(np.asarray(got, dtype=float).reshape(()))
+        except (TypeError, ValueError):
+            raise AssertionError(f"{what} should return one number, got "
+                                 f"{type(got).__name__}.") from None
+
+    got = call(b, n_draws, seed)
+    if not np.isfinite(got):
+        raise AssertionError(f"{what} returned {got!r} ({context}).")
+    if abs(got - expected) > tol:
+        raw = float(np.mean(np.sum(grads**2, axis=1)))
+        full_sq = float(grads.mean(axis=0) @ grads.mean(axis=0))
+        guesses = [
+            (sigma2 / b, "it matches σ²/b, the variance of batches drawn WITH replacement: "
+             "draw each batch without replacement, rng.choice(n, size=batch_size, "
+             "replace=False) or rng.permutation(n)[:batch_size]"),
+            (expected + full_sq, "it matches E‖g_B‖²: subtract the full gradient ∇f(w) from "
+             "each batch gradient before squaring"),
+            (np.sqrt(expected), "it matches the square root: return the mean of the squared "
+             "distances, not a standard deviation"),
+            (expected * b, "it is b times too large: the batch gradient is the MEAN over the "
+             "batch"),
+            (raw / b * (n - b) / (n - 1) + full_sq, "subtract the full gradient ∇f(w)"),
+        ]
+        for value, message in guesses:
+            if abs(got - value) <= max(5 * stderr * value / expected, 0.02 * value) and \
+                    abs(value - expected) > 2 * tol:
+                raise AssertionError(f"{what} returned {got:.6g}, expected about "
+                                     f"{expected:.6g}: {message} ({context}).")
+        raise AssertionError(f"{what} returned {got:.6g}; expected about {expected:.6g}, within "
+                             f"{tol:.2g} ({context}).")
+    whole = call(n, 10, seed)
+    if abs(whole) > 1e-12 * (1 + sigma2):
+        raise AssertionError(
+            f"{what} with batch_size = n = {n} returned {whole:.6g}; a batch of all n samples "
+            "drawn without replacement is the whole data set, so its gradient is ∇f(w) and the "
+            "variance is exactly 0. Draw the batch without replacement.")
+    a, a2, c = call(b, 50, seed + 1), call(b, 50, seed + 1), call(b, 50, seed + 2)
+    if a != a2:
+        raise AssertionError(
+            f"{what}: two generators with the same seed gave different results ({a:.8g} and "
+            f"{a2:.8g}). Draw the batches from the rng argument, not from np.random.*.")
+    if a == c:
+        raise AssertionError(
+            f"{what}: two different seeds gave the same result ({a:.8g}): the batches do not "
+            "come from the rng argument. Use rng as given; do not create a generator inside.")
+    few = np.array([call(b, 2, 200 + k) for k in range(20)])
+    if few.std() < 0.1 * expected:
+        raise AssertionError(
+            f"{what} with n_draws=2 gave nearly the same value for 20 seeds (relative spread "
+            f"{few.std() / expected:.2g}): an average of 2 draws should scatter widely. Use "
+            "n_draws batches, no more, no fewer.")
