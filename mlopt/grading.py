@@ -605,7 +605,10 @@ def grade(course_root=".", output="grades.csv", *, cell_timeout=30.0, submission
         Folder with ``solutions/``, ``submitted/`` and ``nbgrader_config.py``.
     output : str or Path, default="grades.csv"
         CSV to write, relative to ``course_root``: nbgrader's export (one row per student and
-        chapter, ``score`` and ``max_score``) plus a ``reason`` column.
+        chapter, ``score`` and ``max_score``) plus a ``reason`` column. Beside it,
+        ``autograded/`` (each executed notebook) and ``feedback/<student>/<chapter>/`` (an HTML
+        report per notebook, ready for ``nbgrader release_feedback``). As root, these are
+        handed to the owner of ``course_root``.
     cell_timeout, submission_timeout : float
         Seconds allowed per cell and per submitted notebook.
     memory : int
@@ -700,15 +703,37 @@ def grade(course_root=".", output="grades.csv", *, cell_timeout=30.0, submission
             notebook = work / "autograded" / student / chapter / f"{chapter}.ipynb"
             if notebook.exists():
                 reasons[(student, chapter)].extend(_failed_cells(notebook))
+        # One HTML report per learner and chapter (nbgrader's feedback): points per task and,
+        # for a failed one, the check's message. On a hub, `nbgrader release_feedback` sends
+        # feedback/ to the learners.
+        for student, chapter in plan:
+            if (work / "autograded" / student / chapter).is_dir():
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    api.generate_feedback(chapter, student)
         csv_path = work / "grades.csv"
         _nbgrader(["export", f"--to={csv_path}"], cwd=work)
         out = root / output
         _write_with_reasons(csv_path, out, reasons, extra_rows)
-        if (work / "autograded").is_dir():
-            shutil.copytree(work / "autograded", root / "autograded", dirs_exist_ok=True)
+        for folder in ("autograded", "feedback"):
+            if (work / folder).is_dir():
+                shutil.copytree(work / folder, root / folder, dirs_exist_ok=True)
+        _give_to_course_owner(root, [out, root / "autograded", root / "feedback"])
     if hash_tree(submitted) != before:   # pragma: no cover -- the sandbox cannot write there
         print("warning: files under submitted/ changed while grading", file=sys.stderr)
     return out
+
+
+def _give_to_course_owner(root, paths):
+    """As root, hand the results to whoever owns the course folder (an instructor on a hub)."""
+    if os.geteuid() != 0:
+        return
+    st = root.stat()
+    for path in paths:
+        if not path.exists():
+            continue
+        for p in [path, *(path.rglob("*") if path.is_dir() else [])]:
+            os.chown(p, st.st_uid, st.st_gid, follow_symlinks=False)
 
 
 def _read_release(work, chapter):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import html
 import os
 import shutil
 import socket
@@ -461,3 +462,17 @@ def test_proxies_do_not_forward_array_protocols():
     proxy = Proxy.__new__(Proxy)
     with pytest.raises(AttributeError):
         proxy.__array_interface__  # noqa: B018
+
+
+def test_feedback_reports_name_the_mistake(graded):
+    """make grade writes nbgrader's feedback beside grades.csv, one HTML report per notebook."""
+    feedback = graded["course"] / "feedback"
+    report = feedback / "wrong_sign" / CH / f"{CH}.html"
+    assert report.is_file(), sorted(p.name for p in feedback.rglob("*"))
+    text = html.unescape(report.read_text())
+    message = reason(graded, "wrong_sign").split("AssertionError: ", 1)[1].split(";")[0]
+    assert message[:60] in text, message
+    assert (feedback / "honest" / CH / f"{CH}.html").is_file()
+    # What nbgrader release_feedback needs beside each report (copied from the submission).
+    assert (report.parent / "timestamp.txt").is_file() or not (
+        graded["course"] / "submitted" / "wrong_sign" / CH / "timestamp.txt").exists()
