@@ -681,3 +681,24 @@ def test_new_stubs_are_rejected():
     for check in (checks.check_predicted_variance, checks.check_batch_gradient_variance):
         with pytest.raises(NotImplementedError):
             check(stub)
+
+
+def grad_float32(w, X, y, idx):
+    Xb, yb = X[idx].astype(np.float32), y[idx].astype(np.float32)
+    return 2 / len(idx) * Xb.T @ (Xb @ w.astype(np.float32) - yb)
+
+
+def run_sgd_float32(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
+    w, t = np.asarray(w0, dtype=np.float32), 0
+    for _ in range(epochs):
+        for idx in cut(rng.permutation(n_samples), batch_size):
+            step = np.float32(schedule(t)) * np.asarray(grad_fn(w, idx), dtype=np.float32)
+            w = (w - step).astype(np.float32)
+            t += 1
+    return w
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_float32_answers_pass(seed):
+    checks.check_minibatch_gradient(grad_float32, seed=seed)
+    checks.check_run_sgd(run_sgd_float32, seed=seed)

@@ -335,7 +335,8 @@ def check_run_sgd(run_sgd, *, n_samples=11, n_features=2, batch_size=4, epochs=4
     for k, (w, _, g) in enumerate(calls):
         move = w - points[k + 1]
         lr = float(move @ g / (g @ g)) if g @ g > 0 else 0.0
-        if not np.allclose(move, lr * g, rtol=1e-6, atol=1e-10 * (1 + np.abs(w).max())):
+        # rtol 1e-4: float32 parameters are within it; wrong directions are far outside
+        if not np.allclose(move, lr * g, rtol=1e-4, atol=1e-6 * (1 + np.abs(w).max())):
             last = " (the returned w is not the last iterate)" if k == steps - 1 else ""
             raise AssertionError(
                 f"{what}: step {k} does not move along the mini-batch gradient{last}. Each step "
@@ -367,9 +368,9 @@ def check_run_sgd(run_sgd, *, n_samples=11, n_features=2, batch_size=4, epochs=4
          "step, with t the number of steps taken so far"),
         (np.ones(T), "the learning rate is missing: w - schedule(t) * g"),
     ]
-    if not np.allclose(lrs, expected, rtol=1e-6):
+    if not np.allclose(lrs, expected, rtol=1e-4):
         for value, message in candidates:
-            if np.allclose(lrs, value, rtol=1e-6):
+            if np.allclose(lrs, value, rtol=1e-4):
                 raise AssertionError(f"{what} is wrong: {message}.")
         with np.printoptions(precision=6, suppress=True, threshold=12, edgeitems=3):
             raise AssertionError(f"{what}: the learning rates of the steps were {lrs}, "
