@@ -702,3 +702,8 @@ def run_sgd_float32(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng):
 def test_float32_answers_pass(seed):
     checks.check_minibatch_gradient(grad_float32, seed=seed)
     checks.check_run_sgd(run_sgd_float32, seed=seed)
+
+
+def test_capstone_explains_an_odd_return_instead_of_crashing(solution):
+    with pytest.raises(AssertionError, match="returned tuple"):
+        checks.check_sgd_converges(sgd_returns_tuple, solution["minibatch_gradient"])

@@ -426,7 +426,12 @@ def check_sgd_converges(run_sgd, minibatch_gradient, *, n_samples=500, n_feature
                 f"needs an array (a float times a {kind} fails). Return the array itself, e.g. "
                 "(2 / len(idx)) * Xb.T @ (Xb @ w - yb), without converting it."
             ) from err
-        w = np.asarray(w, dtype=float)
+        try:
+            w = np.asarray(w, dtype=float)
+        except (TypeError, ValueError):
+            raise AssertionError(f"run_sgd with {name} returned {type(w).__name__}; expected "
+                                 f"the final parameters, an array of shape {w_ls.shape}."
+                                 ) from None
         if w.shape != w_ls.shape or not np.all(np.isfinite(w)):
             raise AssertionError(f"run_sgd with {name} returned {w}; expected finite "
                                  f"parameters of shape {w_ls.shape}. Do the tests above pass?")
