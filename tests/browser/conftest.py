@@ -30,6 +30,8 @@ TOKEN = "mlopt-browser-tests"
 INSTALL = "apt-get install -y chromium (Debian/Ubuntu, as root)"
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which(
     "chromium-browser")
+# seconds for one lesson's Run All; lessons take seconds, a machine shared by many takes longer
+RUN_TIMEOUT = float(os.environ.get("BROWSER_RUN_TIMEOUT", 400))
 SHOTS = Path(os.environ.get("BROWSER_SCREENSHOTS", ROOT / ".browser-screenshots"))
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -178,7 +180,7 @@ class Notebook:
             f"async (arg) => {{ const panel = window.jupyterapp.shell.currentWidget; {body} }}",
             arg)
 
-    def restart_and_run_all(self, timeout=150):
+    def restart_and_run_all(self, timeout=RUN_TIMEOUT):
         """Kernel menu > Restart Kernel and Run All Cells..., confirm, wait until done.
 
         Returns the error outputs as (cell index, ename, evalue); stops at the first error
@@ -205,6 +207,9 @@ class Notebook:
             if state["errors"] or state["done"]:
                 return [tuple(e) for e in state["errors"]]
             time.sleep(0.5)
+        self.js("""const busy = Array.from(panel.content.node.querySelectorAll('.jp-InputPrompt'))
+                       .find(p => p.textContent.includes('*'));
+                   if (busy) busy.scrollIntoView();""")  # for the screenshot
         raise AssertionError(f"{self.path}: Run All did not finish within {timeout} s")
 
     def cell(self, source_fragment):
