@@ -522,7 +522,7 @@ def plot_race(surface=None, optimizers=("gd", "momentum", "nesterov", "adam"), *
         One learning rate for all, or ``{name: lr}`` with one per optimizer (a fair race gives
         each optimizer its own tuned learning rate).
     momentum : float, default=0.9
-        :math:`\mu` of "momentum" and "nesterov" (``nesterov`` with ``momentum=0`` is plain
+        :math:`\beta` of "momentum" and "nesterov" (``nesterov`` with ``momentum=0`` is plain
         gradient descent).
     n_steps : int, default=100
         Maximum number of steps of each run (``max_iter`` of :func:`minimize`).
@@ -596,7 +596,7 @@ def plot_race(surface=None, optimizers=("gd", "momentum", "nesterov", "adam"), *
     ax_path.get_legend().remove()
     _legend_below(ax_loss)
     uses_momentum = [n for n in names if n in ("momentum", "nesterov")]
-    extra = f", momentum μ = {momentum:.3g}" if uses_momentum else ""
+    extra = f", momentum β = {momentum:.3g}" if uses_momentum else ""
     ax_path.set_title(f"{surface.name}:\npaths from ({start[0]:.3g}, {start[1]:.3g}){extra}",
                       fontsize=10)
     ax_loss.set_title("loss − optimum against iteration\n(log scale)", fontsize=10)
@@ -622,14 +622,14 @@ def optimizer_race(surface=None, *, optimizers=("gd", "momentum", "nesterov", "a
     lr : float or dict, default=0.1
         Initial learning rates: one for all, or ``{name: lr}``.
     momentum : float, default=0.9
-        Initial :math:`\mu` of "momentum" and "nesterov" (slider from 0 to 0.99).
+        Initial :math:`\beta` of "momentum" and "nesterov" (slider from 0 to 0.99).
     n_steps : int, default=100
         Initial maximum number of steps (slider from 1 to 1000).
     x0 : array_like, shape (2,), optional
         Starting point, as in :func:`plot_race`.
     lr_range : (float, float), default=(1e-4, 4.0)
         Range of the logarithmic learning-rate sliders (on the default quadratic, L = 1, the
-        heavy ball is stable up to 2(1 + μ) < 4).
+        heavy ball is stable up to 2(1 + β) < 4).
     condition_number : float, default=10.0
         Initial :math:`\kappa` of the default quadratic; ignored when ``surface`` is given.
     max_condition_number : float, default=1000.0
@@ -734,7 +734,7 @@ def plot_momentum_run(lr, momentum, *, nesterov=False, condition_number=10.0, n_
     lr : float
         Learning rate :math:`\eta > 0`, used by both runs.
     momentum : float
-        :math:`\mu \in [0, 1)`.
+        :math:`\beta \in [0, 1)`.
     nesterov : bool, default=False
         Nesterov's momentum (torch's form) instead of the heavy ball.
     condition_number : float, default=10.0
@@ -767,7 +767,7 @@ def plot_momentum_run(lr, momentum, *, nesterov=False, condition_number=10.0, n_
     :math:`1`; the loss panel draws :math:`f(x_0)\rho^{2t}` (the loss is quadratic in the
     error) as a dashed guide. Its title gives the optimal
     heavy-ball tuning :math:`\eta^\star = 4/(\sqrt L+\sqrt\mu)^2`,
-    :math:`\mu^\star = ((\sqrt\kappa-1)/(\sqrt\kappa+1))^2` and the rate it reaches.
+    :math:`\beta^\star = ((\sqrt\kappa-1)/(\sqrt\kappa+1))^2` and the rate it reaches.
 
     References
     ----------
@@ -777,7 +777,7 @@ def plot_momentum_run(lr, momentum, *, nesterov=False, condition_number=10.0, n_
     --------
     >>> fig, res = plot_momentum_run(0.5, 0.9, condition_number=100.0, n_steps=500)
     >>> res.success, fig.axes[0].get_title()
-    (True, 'heavy ball, η = 0.5, μ = 0.9: ρ = 0.9487,\nconverged in 307 steps')
+    (True, 'heavy ball, η = 0.5, β = 0.9: ρ = 0.9487,\nconverged in 307 steps')
     >>> plt.close("all")
     """
     surface = _explorer_quadratic(condition_number)
@@ -807,12 +807,12 @@ def plot_momentum_run(lr, momentum, *, nesterov=False, condition_number=10.0, n_
                  label=f"f(x₀) ρ^2t, ρ = {rate:.4f}")
     _legend_below(ax_loss)
     ax_loss.set_ylim(bottom=max(ax_loss.get_ylim()[0], 1e-20))
-    ax_path.set_title(f"{name}, η = {lr:.3g}, μ = {momentum:.3g}: ρ = {rate:.4f},\n"
+    ax_path.set_title(f"{name}, η = {lr:.3g}, β = {momentum:.3g}: ρ = {rate:.4f},\n"
                       f"{_status(result)}", fontsize=10)
     sk = math.sqrt(condition_number)
     best_lr, best_m = 4 / (1 + 1 / sk) ** 2, ((sk - 1) / (sk + 1)) ** 2
     ax_loss.set_title(f"κ = {condition_number:.3g}; heavy-ball optimum\nη* = {best_lr:.3g}, "
-                      f"μ* = {best_m:.3g}, ρ* = {(sk - 1) / (sk + 1):.4f}", fontsize=10)
+                      f"β* = {best_m:.3g}, ρ* = {(sk - 1) / (sk + 1):.4f}", fontsize=10)
     return ax_path.figure, result
 
 
@@ -830,7 +830,7 @@ def momentum_explorer(*, lr=0.5, momentum=0.9, condition_number=10.0, n_steps=10
     lr : float, default=0.5
         Initial learning rate, in units of :math:`1/L` (the quadratic has :math:`L = 1`).
     momentum : float, default=0.9
-        Initial :math:`\mu` (slider from 0 to 0.995).
+        Initial :math:`\beta` (slider from 0 to 0.995).
     condition_number : float, default=10.0
         Initial :math:`\kappa` (slider from 1 to ``max_condition_number``, log scale).
     n_steps : int, default=100
@@ -841,7 +841,7 @@ def momentum_explorer(*, lr=0.5, momentum=0.9, condition_number=10.0, n_steps=10
         Initial state of the Nesterov check box.
     lr_range : (float, float), default=(1e-3, 4.0)
         Range of the logarithmic learning-rate slider (the heavy ball is stable up to
-        :math:`2(1+\mu)/L`, so up to 4).
+        :math:`2(1+\beta)/L`, so up to 4).
     max_condition_number : float, default=1000.0
 
     Returns
@@ -859,8 +859,8 @@ def momentum_explorer(*, lr=0.5, momentum=0.9, condition_number=10.0, n_steps=10
     -----
     Things to try: the optimum printed in the loss panel's title and how the number of steps
     grows with :math:`\kappa` there (like :math:`\sqrt\kappa`, against :math:`\kappa` for the
-    grey gradient descent); :math:`\mu = 0.99` (a slow spiral, rate :math:`\sqrt\mu`); a
-    learning rate between 2 and :math:`2(1+\mu)`, where gradient descent diverges and the heavy
+    grey gradient descent); :math:`\beta = 0.99` (a slow spiral, rate :math:`\sqrt\beta`); a
+    learning rate between 2 and :math:`2(1+\beta)`, where gradient descent diverges and the heavy
     ball does not.
 
     References
@@ -872,7 +872,7 @@ def momentum_explorer(*, lr=0.5, momentum=0.9, condition_number=10.0, n_steps=10
     >>> explorer = momentum_explorer(lr=0.5, momentum=0.5)
     >>> [w.description for w in explorer.children[:-1]]
     ['lr', 'momentum', 'κ', 'steps', 'Nesterov']
-    >>> explorer.children[0].value = 3.5              # beyond 2(1 + μ) = 3
+    >>> explorer.children[0].value = 3.5              # beyond 2(1 + β) = 3
     >>> explorer.result[1].status                     # 2: diverged
     2
     >>> plt.close("all")
