@@ -285,31 +285,27 @@ def test_a_class_from_release_to_feedback(hub):
         hub.action(inst, f"formgrader/api/assignment/{chapter}/collect")
     course = Path(os.path.expanduser(f"~{inst}")) / COURSE
     submitted = _tree_hashes(course / "submitted")
-    for user, chapter in ((l1, CH01), (l1, CH03), (l2, CH01), (l3, CH01)):
-        hub.call(inst, "POST", f"formgrader/api/submission/{chapter}/{user}/autograde")
-    for chapter in (CH01, CH03):
-        hub.action(inst, f"formgrader/api/assignment/{chapter}/generate_feedback")
-        hub.action(inst, f"formgrader/api/assignment/{chapter}/release_feedback")
+    # Grading runs learners' code: the hub's administrator runs the course's grader as root, so
+    # each submission runs as an unprivileged user in its own namespaces (issue 9), and the
+    # results (grades.csv, autograded/, feedback/) go to the instructor who owns the course.
+    graded = subprocess.run([str(hub.prefix / "venv" / "bin" / "python"), "-m", "mlopt.grading",
+                             "grade", "--root", str(course)], capture_output=True, text=True,
+                            cwd=course, env=dict(os.environ, PATH=f"{hub.prefix / 'venv' / 'bin'}"
+                                                 f":/usr/sbin:/usr/bin:/sbin:/bin"))
+    assert graded.returncode == 0, graded.stdout + graded.stderr
     grades_csv = course / "grades.csv"
-    export = _run_as(inst, str(hub.prefix / "venv" / "bin" / "nbgrader"), "export",
-                     f"--to={grades_csv}", cwd=course,
-                     env={"PATH": f"{hub.prefix / 'venv' / 'bin'}:/usr/bin:/bin",
-                          "HOME": str(course.parent), "MLOPT_HUB_PREFIX": str(hub.prefix),
-                          "JUPYTER_CONFIG_PATH": f"{hub.prefix}/config/instructor:"
-                                                 f"{hub.prefix}/config/common"})
-    assert export.returncode == 0, export.stderr
+    assert grades_csv.stat().st_uid == Path(os.path.expanduser(f"~{inst}")).stat().st_uid
+    for chapter in (CH01, CH03):
+        hub.action(inst, f"formgrader/api/assignment/{chapter}/release_feedback")
 
     rows = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(open(grades_csv))}
     full01, full03 = sum(_points(CH01).values()), sum(_points(CH03).values())
-    assert float(rows[l1, CH01]["score"]) == full01
-    assert float(rows[l1, CH03]["score"]) == full03
+    assert float(rows[l1, CH01]["score"]) == full01, rows[l1, CH01]["reason"]
+    assert float(rows[l1, CH03]["score"]) == full03, rows[l1, CH03]["reason"]
     assert 0 < float(rows[l2, CH01]["score"]) < full01
-    assert float(rows.get((l3, CH01), {"score": 0})["score"]) == 0
-    from nbgrader.api import Gradebook
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        cell = gb.find_grade("test_mse_gradient", CH01, CH01, l2)
-        assert cell.score == 0, "learner 2's wrong gradient earned points"
-        assert gb.find_grade("test_mse", CH01, CH01, l2).score == _points(CH01)["test_mse"]
+    assert "test_mse_gradient" in rows[l2, CH01]["reason"]
+    assert "test_mse (" not in rows[l2, CH01]["reason"]
+    assert float(rows[l3, CH01]["score"]) == 0 and rows[l3, CH01]["reason"]
 
     # No submission was modified by grading, neither in the exchange nor in submitted/.
     assert _tree_hashes(inbound) == before
