@@ -118,3 +118,20 @@ def test_library_references_name_lessons_that_exist():
     assert named, "mlopt's docstrings should name the lessons that derive their functions"
     missing = sorted(n for n in named if not (ROOT / n).exists())
     assert not missing, missing
+
+
+NOTEBOOK_BUDGET = 800_000  # bytes: a lesson opens fast and its history stays small
+
+
+def test_lesson_notebook_is_under_800_kB(lesson):
+    path, nb = lesson
+    size = path.stat().st_size
+    if size > NOTEBOOK_BUDGET:
+        heaviest = sorted(
+            ((sum(len(str(v)) for o in c.get("outputs", []) for v in o.get("data", {}).values()),
+              i) for i, c in enumerate(nb.cells) if c.cell_type == "code"), reverse=True)[:3]
+        where = ", ".join(f"cell {i} ({n / 1e3:.0f} kB)" for n, i in heaviest)
+        raise AssertionError(
+            f"{path.name} is {size / 1e3:.0f} kB, over the {NOTEBOOK_BUDGET / 1e3:.0f} kB budget; "
+            f"heaviest outputs: {where}. Use mlopt.plotting.use_course_style(), fewer or "
+            "smaller figures, decimated paths.")
