@@ -59,9 +59,55 @@ def call_on_copies(fn, name, *args, fix=IN_PLACE_FIX):
     return out
 
 
-def _fmt(a):
-    with np.printoptions(precision=4, suppress=True, threshold=12, edgeitems=3):
+def _fmt(a, precision=4):
+    with np.printoptions(precision=precision, suppress=True, threshold=12, edgeitems=3):
         return np.array2string(np.asarray(a, dtype=float), separator=", ")
+
+
+def _fmt_pair(got, expected):
+    """``got`` and ``expected`` printed with just enough digits to tell them apart."""
+    for precision in (4, 6, 8, 10, 12, 14, 17):
+        a, b = _fmt(got, precision), _fmt(expected, precision)
+        if a != b:
+            return a, b
+    return a, b
+
+
+def _describe(got):
+    """What a learner's function returned, in words, when it is not an array of numbers."""
+    if isinstance(got, str):
+        return f"a string {got[:40]!r}"
+    if isinstance(got, (tuple, list)):
+        kinds = ", ".join(type(item).__name__ for item in got[:4])
+        more = ", ..." if len(got) > 4 else ""
+        return f"a {type(got).__name__} of {len(got)} items ({kinds}{more})"
+    if isinstance(got, dict):
+        return f"a dict with keys {list(got)[:4]}"
+    return f"a {type(got).__name__}"
+
+
+def _as_numbers(got, what, where):
+    """``got`` as a float array; an AssertionError that says what it was otherwise."""
+    if isinstance(got, (str, bytes, dict)):
+        raise AssertionError(f"{what} should return numbers, got {_describe(got)}{where}.")
+    try:
+        return np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        raise AssertionError(
+            f"{what} should return numbers, got {_describe(got)}{where}."
+        ) from None
+
+
+def _single_precision_tolerance(got, expected, rtol, atol):
+    """float32 (or float16) answers are legitimate: widen the tolerance to their precision."""
+    dtype = getattr(got, "dtype", None)
+    if dtype is None and isinstance(got, (list, tuple)) and got:
+        dtype = getattr(got[0], "dtype", None)
+    if dtype is not None and np.issubdtype(dtype, np.floating) and np.finfo(dtype).bits < 64:
+        eps = float(np.finfo(dtype).eps)
+        scale = float(np.max(np.abs(expected))) if np.size(expected) else 0.0
+        return max(rtol, 40 * eps), max(atol, 40 * eps * scale)
+    return rtol, atol
 
 
 def _close(a, b, rtol, atol):
@@ -111,12 +157,8 @@ def check_array(got, expected, what, *, mistakes=(), rtol=1e-6, atol=1e-9, conte
             f"{what} returned None{where}. Did you forget the `return` statement?"
         )
     expected = np.asarray(expected, dtype=float)
-    try:
-        got_arr = np.asarray(got, dtype=float)
-    except (TypeError, ValueError) as err:
-        raise AssertionError(
-            f"{what} should return numbers, got {type(got).__name__}{where}."
-        ) from err
+    rtol, atol = _single_precision_tolerance(got, expected, rtol, atol)
+    got_arr = _as_numbers(got, what, where)
     for mistake in mistakes:
         if _close(got_arr, mistake.value, rtol, atol) and not _close(got_arr, expected, rtol, atol):
             raise AssertionError(f"{what} is wrong: {mistake.message}.")
@@ -142,7 +184,16 @@ def check_array(got, expected, what, *, mistakes=(), rtol=1e-6, atol=1e-9, conte
 def _difference(got, expected, rtol, atol, label):
     """The generic 'got ... expected ...' clause; for long 1-D results, the first wrong entry."""
     if got.ndim != 1 or got.size <= 6:
-        return f"got {_fmt(got)}, expected {_fmt(expected)}."
+        a, b = _fmt_pair(got, expected)
+        gap = np.abs(got - expected)
+        largest = ""
+        if got.size > 1 and np.all(np.isfinite(gap)):
+            i = np.unravel_index(int(np.argmax(gap)), gap.shape)
+            at = i[0] if len(i) == 1 else tuple(int(k) for k in i)
+            largest = f" (largest difference {gap[i]:.3g}, at index {at})"
+        elif got.size == 1 and np.isfinite(gap).all():
+            largest = f" (difference {float(gap.reshape(-1)[0]):.3g})"
+        return f"got {a}, expected {b}{largest}."
     bad = np.flatnonzero(~np.isclose(got, expected, rtol=rtol, atol=atol))
     name = label or (lambda i: f"entry {i}")
     first, *rest = bad
@@ -163,13 +214,28 @@ def check_scalar(got, expected, what, *, mistakes=(), rtol=1e-6, atol=1e-9, cont
     Traceback (most recent call last):
     AssertionError: loss should be a single number, got an array of shape (2,). Did you ...
     """
-    if got is not None and np.ndim(got) != 0 and np.size(got) != 1:
+    where = f" (inputs: {context})" if context else ""
+    if isinstance(got, (str, bytes, dict)) or (
+            isinstance(got, (tuple, list)) and len(got) != 1):
         raise AssertionError(
-            f"{what} should be a single number, got an array of shape {np.shape(got)}. "
-            "Did you forget to average (np.mean) or sum?"
+            f"{what} should be a single number, got {_describe(got)}{where}."
         )
-    if got is not None and np.size(got) == 1:
-        got = np.asarray(got, dtype=float).reshape(())
+    if got is not None:
+        try:
+            shape = np.shape(got)
+        except (TypeError, ValueError):
+            shape = None
+        if shape is None:
+            raise AssertionError(
+                f"{what} should be a single number, got {_describe(got)}{where}."
+            )
+        if len(shape) != 0 and int(np.prod(shape)) != 1:
+            raise AssertionError(
+                f"{what} should be a single number, got an array of shape {shape}. "
+                "Did you forget to average (np.mean) or sum?"
+            )
+        if getattr(got, "dtype", None) is None or np.asarray(got).dtype != object:
+            got = _as_numbers(got, what, where).reshape(())
     check_array(got, expected, what, mistakes=mistakes, rtol=rtol, atol=atol, context=context)
 
 
