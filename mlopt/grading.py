@@ -3,7 +3,8 @@
 Command line (from the repository root, as the Makefile does)::
 
     python -m mlopt.grading validate exercises/01_.../01_....ipynb
-    python -m mlopt.grading grade --output grades.csv [--cell-timeout 30] [--submission-timeout 300]
+    python -m mlopt.grading grade [--output grades.csv] [--cell-timeout 120]
+                                  [--submission-timeout 600]
 
 ``validate`` runs the learner's own notebook in one kernel, like nbgrader's Validate button: it
 is their own code, no sandbox needed.
@@ -216,8 +217,8 @@ class SandboxedExecute(NbGraderPreprocessor):
     (and cells the learner added) run, definitions only, in the sandbox.
     """
 
-    cell_timeout = Float(30.0, help="seconds per cell").tag(config=True)
-    submission_timeout = Float(300.0, help="seconds per notebook").tag(config=True)
+    cell_timeout = Float(120.0, help="seconds per cell").tag(config=True)
+    submission_timeout = Float(600.0, help="seconds per notebook").tag(config=True)
     memory = Integer(4 * 2**30, help="address-space limit of the learner's process, bytes"
                      ).tag(config=True)
     processes = Integer(64, help="process limit of the sandbox user").tag(config=True)
@@ -595,7 +596,7 @@ def _private_dir(path, mode=0o700):
     return path
 
 
-def grade(course_root=".", output="grades.csv", *, cell_timeout=30.0, submission_timeout=300.0,
+def grade(course_root=".", output="grades.csv", *, cell_timeout=120.0, submission_timeout=600.0,
           memory=4 * 2**30, processes=64):
     """Autograde ``submitted/<student>/<chapter>/`` into a CSV with a reason for each lost point.
 
@@ -819,8 +820,10 @@ def main(argv=None):
     p_grade = sub.add_parser("grade", help="autograde submitted/ into a CSV")
     p_grade.add_argument("--output", default="grades.csv")
     p_grade.add_argument("--root", default=".")
-    p_grade.add_argument("--cell-timeout", type=float, default=30.0)
-    p_grade.add_argument("--submission-timeout", type=float, default=300.0)
+    p_grade.add_argument("--cell-timeout", type=float, default=120.0,
+                         help="seconds per cell (default: 120, as nbgrader_config.py)")
+    p_grade.add_argument("--submission-timeout", type=float, default=600.0,
+                         help="seconds per submitted notebook (default: 600)")
     args = parser.parse_args(argv)
     try:
         if args.command == "validate":

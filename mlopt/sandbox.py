@@ -28,10 +28,11 @@ Wire protocol (one pipe each way, length-prefixed frames):
 
 - trusted -> sandbox: ``pickle``. The sandbox may trust what the grader sends.
 - sandbox -> trusted: **no pickle**. A JSON tree whose leaves are ``None``, bools, ints, floats,
-  strings, and NumPy arrays sent as ``.npy`` bytes and read with
-  ``np.load(allow_pickle=False)``; tuples, lists, named tuples, dicts and sets are rebuilt;
-  anything else (functions, generators, instances) stays in the sandbox and comes back as a
-  further :class:`Proxy`. Exceptions come back as type name, message and traceback text.
+  strings, and NumPy arrays of numbers, sent as raw bytes with their dtype and shape and read
+  with ``np.frombuffer`` (other arrays as ``.npy`` bytes, ``np.load(allow_pickle=False)``);
+  tuples, lists, named tuples, dicts and sets are rebuilt; anything else (functions,
+  generators, instances) stays in the sandbox and comes back as a further :class:`Proxy`.
+  Exceptions come back as type name, message and traceback text.
 - Callables the grader passes to learner code (``lambda v: mse(v, X, y)``, a gradient
   closure, ...) are not copied: the sandbox calls back into the grader, so counters and
   closures behave exactly as in one process. NumPy arrays and ``np.random.Generator`` arguments
@@ -161,6 +162,10 @@ class _Encoder:
     def array(self, arr):
         import numpy as np
 
+        if arr.dtype.kind in "biufc" and not arr.dtype.fields:
+            # raw bytes: read back with np.frombuffer, a plain numeric dtype only
+            self.blobs.append(np.ascontiguousarray(arr).tobytes())
+            return {"nd": len(self.blobs), "dtype": arr.dtype.str, "shape": list(arr.shape)}
         buf = io.BytesIO()
         np.save(buf, arr, allow_pickle=False)
         self.blobs.append(buf.getvalue())
@@ -181,7 +186,7 @@ class _Encoder:
             arr = np.asarray(obj)
             if arr.dtype.hasobject:
                 return self.ref(obj)
-            enc = self.array(np.ascontiguousarray(arr))
+            enc = self.array(arr)
             if isinstance(obj, np.generic):
                 enc["scalar"] = True
             return enc
@@ -229,7 +234,16 @@ def _decode(tree, blobs, make_proxy, trusted_objects, depth=0):
         return _decode(v, blobs, make_proxy, trusted_objects, depth + 1)
 
     if "nd" in tree:
-        arr = np.load(io.BytesIO(blobs[int(tree["nd"])]), allow_pickle=False)
+        blob = blobs[int(tree["nd"])]
+        if "dtype" in tree:
+            dtype = np.dtype(str(tree["dtype"]))
+            shape = tuple(int(k) for k in tree["shape"])
+            if dtype.hasobject or dtype.kind not in "biufc" or any(k < 0 for k in shape) \
+                    or int(np.prod(shape)) * dtype.itemsize != len(blob):
+                raise SandboxError("malformed array from the sandbox")
+            arr = np.frombuffer(bytearray(blob), dtype=dtype).reshape(shape)
+        else:
+            arr = np.load(io.BytesIO(blob), allow_pickle=False)
         return arr[()] if tree.get("scalar") else arr
     if "bigint" in tree:
         return int(tree["bigint"])
@@ -989,6 +1003,9 @@ class _redirect:
         sys.stdout, sys.stderr = self.saved
 
 
+_FILTERS = {}     # the grader's warning filters, compiled once
+
+
 class _call_context:
     """Apply the grader's errstate and warning filters; record the warnings raised."""
 
@@ -1002,14 +1019,20 @@ class _call_context:
         self.errstate.__enter__()
         self.catcher = warnings.catch_warnings()
         self.catcher.__enter__()
-        warnings.resetwarnings()
-        for action, message, category, module, lineno in reversed(self.context.get("filters", [])):
-            cls = getattr(builtins, category, None)
-            if cls is None:
-                import numpy.exceptions as npx
+        key = tuple(tuple(f) for f in self.context.get("filters", []))
+        if key not in _FILTERS:
+            warnings.resetwarnings()
+            for action, message, category, module, lineno in reversed(key):
+                cls = getattr(builtins, category, None)
+                if cls is None:
+                    import numpy.exceptions as npx
 
-                cls = getattr(npx, category, Warning)
-            warnings.filterwarnings(action, message, cls, module, lineno, append=False)
+                    cls = getattr(npx, category, Warning)
+                warnings.filterwarnings(action, message, cls, module, lineno, append=False)
+            _FILTERS.clear()
+            _FILTERS[key] = list(warnings.filters)
+        warnings.filters[:] = _FILTERS[key]
+        warnings._filters_mutated()
         caught = self.caught
 
         def show(message, category, filename, lineno, file=None, line=None):
