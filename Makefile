@@ -98,8 +98,13 @@ validate: $(STAMP)
 	$(BIN)/python -m mlopt.grading validate $(NB)
 
 # Instructors: put submissions in submitted/<student>/<chapter>/<chapter>.ipynb, then make grade.
+# Writes grades.csv (with a reason for every lost point), autograded/ and feedback/ (HTML per
+# learner and chapter). Run as root (as CI does) so that each learner's code runs as an
+# unprivileged user without network; limits: make grade CELL_TIMEOUT=120 SUBMISSION_TIMEOUT=600
+CELL_TIMEOUT ?= 120
+SUBMISSION_TIMEOUT ?= 600
 grade: $(STAMP)
-	$(BIN)/python -m mlopt.grading grade --output grades.csv
+	$(BIN)/python -m mlopt.grading grade --output grades.csv --cell-timeout $(CELL_TIMEOUT) --submission-timeout $(SUBMISSION_TIMEOUT)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

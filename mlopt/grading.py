@@ -212,9 +212,23 @@ class SandboxedExecute(NbGraderPreprocessor):
     """nbgrader's Execute step, with the learner's code in a :class:`mlopt.sandbox.Sandbox`.
 
     Put it in place of ``nbgrader.preprocessors.Execute`` in
-    ``Autograde.autograde_preprocessors`` (``mlopt.grading.grade`` does; a JupyterHub course
-    does it in its ``nbgrader_config.py``). Test and setup cells run in the grader; answer cells
-    (and cells the learner added) run, definitions only, in the sandbox.
+    ``Autograde.autograde_preprocessors``: :func:`grade` does, and ``nbgrader autograde`` (e.g.
+    on a JupyterHub) does with these lines in ``nbgrader_config.py``::
+
+        from nbgrader.converters.autograde import Autograde
+        from nbgrader.preprocessors import Execute
+        from mlopt.grading import SandboxedExecute
+
+        c.Autograde.autograde_preprocessors = [
+            SandboxedExecute if p is Execute else p
+            for p in Autograde.class_traits()["autograde_preprocessors"].default()]
+        c.SandboxedExecute.hide = ["/path/to/course/submitted"]     # as root: hidden from answers
+
+    Test and setup cells run in the grader; answer cells (and cells the learner added) run,
+    definitions only, in the sandbox. A failed test cell gets an error output whose message is
+    the check's, so nbgrader's scores and feedback show it. Not supported by the proxies:
+    changing an attribute of a learner's object in place from a check (``obj.W[0] = 1``; assign
+    ``obj.W = ...`` instead) and partial credit from a test cell's last expression.
     """
 
     cell_timeout = Float(120.0, help="seconds per cell").tag(config=True)
@@ -690,7 +704,9 @@ def grade(course_root=".", output="grades.csv", *, cell_timeout=120.0, submissio
                     plan.append((student, chapter))   # nbgrader records a zero for it
         api = _api(work, library, scratch, root, top, cell_timeout, submission_timeout, memory,
                    processes)
+        started = time.monotonic()
         for student, chapter in plan:
+            t0 = time.monotonic()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")      # SQLAlchemy's chatter inside nbgrader
                 result = api.autograde(chapter, student)
@@ -704,6 +720,11 @@ def grade(course_root=".", output="grades.csv", *, cell_timeout=120.0, submissio
             notebook = work / "autograded" / student / chapter / f"{chapter}.ipynb"
             if notebook.exists():
                 reasons[(student, chapter)].extend(_failed_cells(notebook))
+            lost = len([r for r in reasons[(student, chapter)] if "(0/" in r])
+            print(f"graded {student}/{chapter} in {time.monotonic() - t0:.1f} s"
+                  + (f": {lost} test cell(s) failed" if lost else ""), file=sys.stderr)
+        print(f"graded {len(plan)} notebook(s) in {time.monotonic() - started:.0f} s",
+              file=sys.stderr)
         # One HTML report per learner and chapter (nbgrader's feedback): points per task and,
         # for a failed one, the check's message. On a hub, `nbgrader release_feedback` sends
         # feedback/ to the learners.
@@ -770,6 +791,11 @@ def _api(work, library, scratch, root, top, cell_timeout, submission_timeout, me
     hidden = [root / "submitted", root / "autograded", root / "feedback", work]
     c.SandboxedExecute.hide = [str(p) for p in hidden]
     c.LimitOutput.max_lines = 200
+    # Feedback: nbgrader's HTML report, hidden tests kept hidden (the check's message shows).
+    from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+    from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+
+    c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPreprocessor]
     coursedir = CourseDirectory(config=c)
     return NbGraderAPI(coursedir=coursedir, config=c)
 

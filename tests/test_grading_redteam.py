@@ -472,6 +472,7 @@ def test_feedback_reports_name_the_mistake(graded):
     text = html.unescape(report.read_text())
     message = reason(graded, "wrong_sign").split("AssertionError: ", 1)[1].split(";")[0]
     assert message[:60] in text, message
+    assert "HIDDEN TESTS" not in text          # hidden tests stay hidden in feedback
     assert (feedback / "honest" / CH / f"{CH}.html").is_file()
     # What nbgrader release_feedback needs beside each report (copied from the submission).
     assert (report.parent / "timestamp.txt").is_file() or not (
