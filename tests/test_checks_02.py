@@ -491,3 +491,21 @@ def test_choose_solver_cases_are_far_from_the_threshold():
         assert predicted < tol / 100 or predicted > 100 * tol
         err = np.linalg.norm(np.linalg.solve(X.T @ X, X.T @ y) - w) / np.linalg.norm(w)
         assert (err < tol) == (predicted < tol)
+
+
+def _float32(fn):
+    def wrapped(*args):
+        return fn(*[a.astype(np.float32) for a in args])
+    return wrapped
+
+
+@pytest.mark.parametrize(("check", "name", "kwargs"), [
+    (checks.check_normal_equation, "normal_equation", {}),
+    (checks.check_normal_equation, "normal_equation", dict(n_samples=50, n_features=6)),
+    (checks.check_normal_equation, "normal_equation", dict(n_samples=4, n_features=4)),
+    (checks.check_fit_with_intercept, "fit_with_intercept", {}),
+    (checks.check_r2_score, "r2_score", {}),
+])
+@pytest.mark.parametrize("seed", range(6))
+def test_float32_answers_pass(solution, check, name, kwargs, seed):
+    check(_float32(solution[name]), seed=seed, **kwargs)

@@ -628,3 +628,10 @@ def test_schedule_checks_explain_odd_returns(fn):
 def test_training_loop_check_explains_odd_returns(fn, message):
     with pytest.raises(AssertionError, match=re.escape(message)):
         checks.check_train_with_early_stopping(fn)
+
+
+def test_float32_schedules_pass(solution):
+    checks.check_cosine_lr(lambda *a: np.float32(solution["cosine_lr"](*a)))
+    checks.check_cosine_lr(lambda *a: np.float32(solution["cosine_lr"](*a)),
+                           lr=0.03, total_steps=500, warmup_steps=50, min_lr=0.001)
+    checks.check_step_decay_lr(lambda *a: np.float32(solution["step_decay_lr"](*a)))
