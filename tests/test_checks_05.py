@@ -548,7 +548,7 @@ LIMIT_MISTAKES = {
     "L hard-coded": (lambda L, b: limit_formula(100.0, b), "expected"),
     "string": (lambda L, b: "1.357", "should return a number (a float), got str"),
     "None": (lambda L, b: None, "returned None"),
-    "pair": (lambda L, b: (limit_formula(L, b), 2 / L), "should be a single number"),
+    "pair": (lambda L, b: (limit_formula(L, b), 2 / L), "should return one number"),
 }
 
 
@@ -617,3 +617,17 @@ def test_one_rate_per_eigenvalue_is_named_only_when_it_is_that():
 
 def test_float32_momentum_steps_pass():
     checks.check_momentum_step(momentum_float32)
+
+
+ODD_RETURNS = [None, "x", ("a", "b"), (None, None), [1, 2, 3], {"a": 1}, np.zeros(3),
+               (np.zeros(3),), 1.0, (1.0, "b"), (np.zeros(3), "b"), (object(), object())]
+
+
+@pytest.mark.parametrize("check", [checks.check_momentum_step, checks.check_nesterov_step,
+                                   checks.check_optimal_momentum, checks.check_heavy_ball_rate,
+                                   checks.check_nesterov_lr_limit],
+                         ids=lambda c: c.__name__)
+@pytest.mark.parametrize("odd", ODD_RETURNS, ids=range(len(ODD_RETURNS)))
+def test_an_odd_return_gets_a_message_not_a_crash(check, odd):
+    with pytest.raises(AssertionError):
+        check(lambda *args: odd)

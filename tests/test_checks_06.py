@@ -692,3 +692,17 @@ def test_ignored_arguments_edges_and_odd_returns_are_rejected(check, fn, message
                          ids=["adam_step", "run_adam"])
 def test_float32_answers_pass(check, fn):
     check(fn)
+
+
+ODD_RETURNS = [None, "x", ("a", "b"), (None, None), [1, 2, 3], {"a": 1}, np.zeros(3),
+               (np.zeros(3),), 1.0, (1.0, "b"), (np.zeros(3), "b"), (object(), object())]
+
+
+@pytest.mark.parametrize("check", [checks.check_rmsprop_step, checks.check_adam_step,
+                                   checks.check_adamw_step, checks.check_run_adam,
+                                   checks.check_adamw_limit],
+                         ids=lambda c: c.__name__)
+@pytest.mark.parametrize("odd", ODD_RETURNS, ids=range(len(ODD_RETURNS)))
+def test_an_odd_return_gets_a_message_not_a_crash(check, odd):
+    with pytest.raises(AssertionError):
+        check(lambda *args: odd)

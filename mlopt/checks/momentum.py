@@ -46,7 +46,10 @@ def _unpack_pair(got, what, names):
 
 
 def _check_order(got, expected, what, names):
-    a, b = (np.asarray(x, dtype=float) if x is not None else None for x in got)
+    try:
+        a, b = (np.asarray(x, dtype=float) if x is not None else None for x in got)
+    except (TypeError, ValueError):
+        return  # not numbers: check_array says so, naming which of the two
     if a is None or b is None:
         return
     swapped = (a.shape == np.shape(expected[1]) and b.shape == np.shape(expected[0])
@@ -304,9 +307,14 @@ def check_optimal_momentum(optimal_momentum, *, L=100.0, mu=1.0, seed=None):
         if value is not None and np.size(value) != 1:
             raise AssertionError(f"{what} should return two numbers, `{pair}`, got an array "
                                  f"of shape {np.shape(value)}.")
-    if (np.isclose(np.asarray(got[0], dtype=float), exp_m)
-            and np.isclose(np.asarray(got[1], dtype=float), exp_lr)
-            and not np.isclose(exp_lr, exp_m)):
+    try:
+        swapped = (np.isclose(np.asarray(got[0], dtype=float), exp_m)
+                   and np.isclose(np.asarray(got[1], dtype=float), exp_lr)
+                   and not np.isclose(exp_lr, exp_m))
+    except (TypeError, ValueError):
+        raise AssertionError(f"{what} should return two numbers, `{pair}`, got "
+                             f"{type(got[0]).__name__} and {type(got[1]).__name__}.") from None
+    if swapped:
         raise AssertionError(f"{what} returned the pair in the wrong order: return `{pair}`.")
     kappa = L / mu
     sk = np.sqrt(kappa)
@@ -618,9 +626,12 @@ def check_nesterov_lr_limit(nesterov_lr_limit, *, cases=None, seed=None):
             value = float(np.asarray(got, dtype=float).reshape(()))
         except (TypeError, ValueError):
             value = None
-            if got is not None and np.size(got) == 1:
+            if got is not None and not isinstance(got, (tuple, list, np.ndarray)):
                 raise AssertionError(f"{what} should return a number (a float), got "
                                      f"{type(got).__name__} {got!r:.40}.") from None
+            if isinstance(got, (tuple, list)):
+                raise AssertionError(f"{what} should return one number (a float), got a "
+                                     f"{type(got).__name__} of {len(got)} items.") from None
         if value is not None and np.isfinite(value) and value > 0 and not np.isclose(
                 value, expected, rtol=1e-6, atol=0.0) and not any(
                 np.isclose(value, m.value, rtol=1e-6, atol=0.0) for m in mistakes):
