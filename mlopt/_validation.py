@@ -5,6 +5,8 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import validate_data
 
 
 def check_Xy(w, X, y, *, w_ndim=1):
@@ -80,3 +82,24 @@ def check_int(name, value, minimum):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {name}={value!r}")
     return int(value)
+
+
+def check_classification_data(estimator, X, y):
+    """Validate ``X, y`` for a classifier's ``fit``: float ``X``, class labels with at least two
+    classes. Returns ``X, y, classes, y_index`` (``classes[y_index] == y``).
+
+    Raises
+    ------
+    ValueError
+        Through scikit-learn's ``validate_data`` (shapes, NaN, infinity), for continuous
+        targets, or for a single class (named in the message).
+    """
+    X, y = validate_data(estimator, X, y, dtype=np.float64)
+    check_classification_targets(y)
+    classes, y_index = np.unique(y, return_inverse=True)
+    if classes.size < 2:
+        raise ValueError(
+            f"{type(estimator).__name__} needs samples of at least 2 classes in the data, got "
+            f"only one class: {classes[0]!r}"
+        )
+    return X, y, classes, y_index

@@ -15,10 +15,9 @@ import scipy.optimize
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_X_y
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from mlopt._validation import check_interval, check_positive
+from mlopt._validation import check_classification_data, check_interval, check_positive
 from mlopt.coordinate_descent import (
     _check_coef,
     _gap,
@@ -28,11 +27,12 @@ from mlopt.coordinate_descent import (
 )
 from mlopt.losses import (
     _binary_cross_entropy_logits,
+    _class_probabilities,
+    _predicted_index,
     _softmax_cross_entropy_logits,
     _softmax_hessian,
     _weighted_gram,
     l2_penalty,
-    log_sum_exp,
     sigmoid,
     soft_threshold,
     squared_error,
@@ -1106,14 +1106,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
             raise ValueError(f"C must be a number > 0 (np.inf for no penalty), got C={C!r}")
         _check_max_iter(self.max_iter)
         tol = check_positive("tol", self.tol, allow_zero=True)
-        X, y = validate_data(self, X, y, dtype=np.float64)
-        check_classification_targets(y)
-        self.classes_, y_index = np.unique(y, return_inverse=True)
-        if self.classes_.size < 2:
-            raise ValueError(
-                "LogisticRegression needs samples of at least 2 classes in the data, got "
-                f"only one class: {self.classes_[0]!r}"
-            )
+        X, y, self.classes_, y_index = check_classification_data(self, X, y)
         n_samples = X.shape[0]
         l2 = 0.0 if self.penalty is None or np.isinf(C) else 1.0 / (C * n_samples)
         objective = _PenalizedCrossEntropy(X, y_index, self.classes_.size, l2,
@@ -1159,11 +1152,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         ndarray, shape (n_samples, n_classes)
             Rows sum to 1; columns in the order of ``classes_``.
         """
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            p = sigmoid(scores)
-            return np.column_stack([1 - p, p])
-        return np.exp(scores - log_sum_exp(scores, axis=1)[:, None])
+        return _class_probabilities(self.decision_function(X))
 
     def predict(self, X):
         """Most probable class.
@@ -1177,6 +1166,5 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         ndarray, shape (n_samples,)
             Labels from ``classes_``.
         """
-        scores = self.decision_function(X)
-        index = (scores > 0).astype(int) if scores.ndim == 1 else np.argmax(scores, axis=1)
+        index = _predicted_index(self.decision_function(X))  # checks that it is fitted
         return self.classes_[index]

@@ -260,6 +260,20 @@ def _softmax_cross_entropy_logits(Z, Y):
     return float(np.sum(lse - np.sum(Y * Z, axis=1)) / n), (P - Y) / n, P
 
 
+def _class_probabilities(scores):
+    """Probabilities from a classifier's scores: shape (n,) are the log-odds of the second of
+    two classes (sigmoid), shape (n, K) one logit per class (stable softmax)."""
+    if scores.ndim == 1:
+        p = sigmoid(scores)
+        return np.column_stack([1 - p, p])
+    return np.exp(scores - log_sum_exp(scores, axis=1)[:, None])
+
+
+def _predicted_index(scores):
+    """Index of the most probable class for the scores of :func:`_class_probabilities`."""
+    return (scores > 0).astype(int) if scores.ndim == 1 else np.argmax(scores, axis=1)
+
+
 def _check_binary_labels(y):
     if not np.all((y == 0) | (y == 1)):
         raise ValueError(

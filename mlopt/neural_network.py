@@ -36,12 +36,18 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import accuracy_score
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from mlopt._validation import check_int, check_interval, check_positive
+from mlopt._validation import (
+    check_classification_data,
+    check_int,
+    check_interval,
+    check_positive,
+)
 from mlopt.losses import (
     _binary_cross_entropy_logits,
+    _class_probabilities,
+    _predicted_index,
     _softmax_cross_entropy_logits,
     log_sum_exp,
     sigmoid,
@@ -412,7 +418,25 @@ class ReLU(Layer):
         return g * self._mask
 
 
-class Sigmoid(Layer):
+class _ActivationFromOutput(Layer):
+    """An entrywise activation whose derivative is a function of its output, which ``forward``
+    keeps: subclasses give ``function(x)`` and ``derivative(out)``."""
+
+    def __init__(self):
+        self._out = None
+
+    def forward(self, x, training=False):
+        x = np.asarray(x)
+        out = np.asarray(self.function(x))
+        self._out = out.astype(np.result_type(x, np.float32), copy=False)
+        return self._out
+
+    def backward(self, grad_out):
+        g = _check_grad_out(grad_out, None if self._out is None else self._out.shape, self)
+        return g * self.derivative(self._out)
+
+
+class Sigmoid(_ActivationFromOutput):
     r"""Logistic sigmoid :math:`s = \sigma(x)`; backward :math:`g\,s(1 - s)`, from the output.
 
     Uses the overflow-free :func:`mlopt.losses.sigmoid`. Its derivative is at most
@@ -427,20 +451,14 @@ class Sigmoid(Layer):
     array([[0.25, 0.25]])
     """
 
-    def __init__(self):
-        self._out = None
+    def function(self, x):
+        return sigmoid(x)
 
-    def forward(self, x, training=False):
-        x = np.asarray(x)
-        self._out = sigmoid(x).astype(np.result_type(x, np.float32), copy=False)
-        return self._out
-
-    def backward(self, grad_out):
-        g = _check_grad_out(grad_out, None if self._out is None else self._out.shape, self)
-        return g * self._out * (1.0 - self._out)
+    def derivative(self, s):
+        return s * (1.0 - s)
 
 
-class Tanh(Layer):
+class Tanh(_ActivationFromOutput):
     r"""Hyperbolic tangent :math:`t = \tanh x`; backward :math:`g\,(1 - t^2)`, from the output.
 
     Examples
@@ -452,16 +470,11 @@ class Tanh(Layer):
     array([[1., 1.]])
     """
 
-    def __init__(self):
-        self._out = None
+    def function(self, x):
+        return np.tanh(x)
 
-    def forward(self, x, training=False):
-        self._out = np.tanh(x)
-        return self._out
-
-    def backward(self, grad_out):
-        g = _check_grad_out(grad_out, None if self._out is None else self._out.shape, self)
-        return g * (1.0 - self._out ** 2)
+    def derivative(self, t):
+        return 1.0 - t ** 2
 
 
 class Identity(Layer):
@@ -926,12 +939,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
             If ``max_iter`` epochs end before the stopping rule is met.
         """
         units_hidden, optimizer = self._check_params()
-        X, y = validate_data(self, X, y, dtype=np.float64)
-        check_classification_targets(y)
-        self.classes_ = np.unique(y)
-        if self.classes_.size < 2:
-            raise ValueError(f"MLPClassifier needs samples of at least 2 classes in the data, "
-                             f"got only one class: {self.classes_[0]!r}")
+        X, y, self.classes_, _ = check_classification_data(self, X, y)
         self.n_outputs_ = 1 if self.classes_.size == 2 else self.classes_.size
         self.out_activation_ = "logistic" if self.n_outputs_ == 1 else "softmax"
         units = [X.shape[1], *units_hidden, self.n_outputs_]
@@ -1036,6 +1044,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         X = validate_data(self, X, reset=False, dtype=np.float64)
         return self._network.forward(X, training=False)
 
+    def _scores(self, X):
+        """The logits, shape (n,) for two classes (one output unit), else (n, n_classes)."""
+        Z = self._logits(X)
+        return Z[:, 0] if self.n_outputs_ == 1 else Z
+
     def predict_proba(self, X):
         """Class probabilities (dropout off), columns in the order of ``classes_``.
 
@@ -1047,11 +1060,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray, shape (n_samples, n_classes)
         """
-        Z = self._logits(X)
-        if self.n_outputs_ == 1:
-            p = sigmoid(Z[:, 0])
-            return np.column_stack([1.0 - p, p])
-        return np.exp(Z - log_sum_exp(Z, axis=1)[:, None])
+        return _class_probabilities(self._scores(X))
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed from the logits."""
@@ -1072,6 +1081,5 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
         -------
         ndarray, shape (n_samples,)
         """
-        Z = self._logits(X)
-        index = (Z[:, 0] > 0).astype(int) if self.n_outputs_ == 1 else np.argmax(Z, axis=1)
+        index = _predicted_index(self._scores(X))  # checks that it is fitted
         return self.classes_[index]

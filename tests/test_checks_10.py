@@ -228,6 +228,12 @@ def test_dropout_global_numpy_state_is_rejected():
     rejects(checks.check_dropout, global_state, _back, match="not from np.random")
 
 
+def test_dropout_ignoring_the_training_flag_is_rejected():
+    never = lambda x, p, rng, t=True: (x, None)  # noqa: E731
+    checks.check_dropout_eval(never, _back)  # evaluation mode is right
+    rejects(checks.check_dropout, never, _back, match="returned x unchanged in training mode")
+
+
 def test_dropout_left_on_in_evaluation_is_rejected():
     fwd = lambda x, p, rng, t=True: _dropout(x, p, rng, t, eval_on=True)  # noqa: E731
     checks.check_dropout(fwd, _back)  # training mode is right
