@@ -19,6 +19,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import textwrap
 from pathlib import Path
 
 from nbgrader.server_extensions.validate_assignment.handlers import (
@@ -29,6 +30,12 @@ from nbgrader.server_extensions.validate_assignment.handlers import (
 __all__ = ["keep_kernel_metadata", "ValidateHandler", "task_titles", "learner_report"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_WIDTH = 88  # the dialog shows its text in <pre> blocks, which do not wrap
+
+
+def _wrap(text):
+    return "\n".join(textwrap.fill(line, _WIDTH, break_long_words=False,
+                                    break_on_hyphens=False) for line in text.splitlines())
 
 
 def keep_kernel_metadata(model, path, contents_manager, **kwargs):
@@ -117,7 +124,7 @@ def learner_report(result, nb):
             # the failing call (the title names the task), or a one-line message
             lines = lines[1:] if len(lines) > 1 else [lines[0][2:]]
         message = "\n".join(lines) or "This task's test cell failed."
-        failed.append({"source": f"Task {title}", "error": html.escape(message),
+        failed.append({"source": f"Task {title}", "error": html.escape(_wrap(message)),
                        "raw_error": message})
     return {**result, "failed": failed}
 
@@ -128,7 +135,8 @@ def _lesson_message(path, root):
     where = (f"The graded exercise of this chapter is {exercises[0].relative_to(root)}: "
              "open it and press Validate there." if exercises else
              "The graded exercises are in the exercises/ folder.")
-    return f"Nothing to grade here: {Path(path).name} is a lesson, not an exercise. {where}"
+    return _wrap(f"Nothing to grade here: {Path(path).name} is a lesson, not an exercise. "
+                 f"{where}")
 
 
 class ValidateHandler(ValidateAssignmentHandler):

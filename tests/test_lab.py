@@ -108,7 +108,7 @@ def test_validate_button_lists_each_failing_task_in_one_short_entry(lab):
     assert len(failed) >= 3
     for cell in failed:
         assert re.match(r"Task \d+\. .+ \(\d+ points?\)$", cell["source"]), cell["source"]
-        assert cell["error"].count("\n") == 0 and "not answered yet" in cell["error"]
+        assert cell["error"].count("\n") <= 1 and "not answered yet" in cell["error"]
         assert "Traceback" not in cell["error"] and "mlopt/" not in cell["error"]
 
 
@@ -116,8 +116,9 @@ def test_validate_on_a_lesson_says_there_is_nothing_to_grade(lab):
     base, token = lab
     result = _validate(base, token, "notebooks/01_loss_functions_and_gradients.ipynb")
     assert not result["success"]
-    assert result["value"].startswith("Nothing to grade here: ")
-    assert EXERCISE in result["value"]
+    message = " ".join(result["value"].split())
+    assert message.startswith("Nothing to grade here: ")
+    assert EXERCISE in message
 
 
 def _disabled(base, token):

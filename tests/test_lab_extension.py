@@ -75,11 +75,15 @@ def test_the_report_has_one_short_entry_per_failing_task():
     first, second = report["failed"]
     assert first["source"].startswith("Task 1. One step downhill (")
     assert first["error"] == "gd_step(w, grad, lr) is wrong: you stepped uphill &lt;w&gt;."
+    long = learner_report({"failed": [{"source": source, "raw_error": "word " * 40}]}, nb)
+    assert [len(line) for line in long["failed"][0]["error"].splitlines()] == [84, 84, 29]
     assert second == {"source": "Task f()", "error": "f boom", "raw_error": "f boom"}
     assert learner_report({}, nb) == {}  # all passed: nbgrader's "Success!" stays
 
 
 def test_a_lesson_points_to_its_exercise():
     message = _lesson_message("notebooks/03_gradient_descent.ipynb", ROOT)
+    assert max(len(line) for line in message.splitlines()) <= 88  # the dialog does not wrap
+    message = " ".join(message.split())
     assert message.startswith("Nothing to grade here: 03_gradient_descent.ipynb is a lesson")
     assert "exercises/03_gradient_descent/03_gradient_descent.ipynb" in message
