@@ -631,3 +631,12 @@ ODD_RETURNS = [None, "x", ("a", "b"), (None, None), [1, 2, 3], {"a": 1}, np.zero
 def test_an_odd_return_gets_a_message_not_a_crash(check, odd):
     with pytest.raises(AssertionError):
         check(lambda *args: odd)
+
+
+def test_nan_is_blamed_on_complex_roots_only_when_there_are_some():
+    with pytest.raises(AssertionError, match="roots are complex"):
+        checks.check_heavy_ball_rate(lambda lr, m, lam: float("nan"))
+    with pytest.raises(AssertionError) as err:   # real roots only: no guess
+        checks.check_heavy_ball_rate(lambda lr, m, lam: float("nan"),
+                                     cases=[(0.01, 0.3, [1.0, 10.0])])
+    assert "complex" not in str(err.value) and "0.985624" in str(err.value)

@@ -706,3 +706,19 @@ ODD_RETURNS = [None, "x", ("a", "b"), (None, None), [1, 2, 3], {"a": 1}, np.zero
 def test_an_odd_return_gets_a_message_not_a_crash(check, odd):
     with pytest.raises(AssertionError):
         check(lambda *args: odd)
+
+
+def test_a_nan_first_step_is_blamed_on_t_only_when_it_matches():
+    def t_from_zero(grad_fn, x0, n_steps, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+        return checks._path(grad_fn, x0, n_steps, lr, beta1, beta2, eps, t_of=lambda k: k)
+
+    def nan_elsewhere(grad_fn, x0, n_steps, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+        path = checks._path(grad_fn, x0, n_steps, lr, beta1, beta2, eps)
+        path[1:, 0] = np.nan                       # one coordinate only: not the t = 0 slip
+        return path
+
+    with pytest.raises(AssertionError, match="starts at 0"):
+        checks.check_run_adam(t_from_zero)
+    with pytest.raises(AssertionError) as err:
+        checks.check_run_adam(nan_elsewhere)
+    assert "t must be 1" not in str(err.value) and "expected finite values" in str(err.value)

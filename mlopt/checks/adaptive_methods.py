@@ -600,11 +600,17 @@ def check_run_adam(run_adam, *, problem="least squares", n_steps=50, lr=0.05, be
                              f"got {type(got).__name__} that is not one ({context}).") from None
     if arr is not None and n_steps >= 1:
         if arr.ndim == 2 and len(arr) > 1 and not np.all(np.isfinite(arr[1])):
-            raise AssertionError(
-                f"{what}: the first step gave NaN or infinity. The step counter t must be 1 "
-                "at the first step (then 2, 3, ...): with t = 0 the bias correction divides "
-                "by 1 - beta**0 = 0. Use `for t in range(1, n_steps + 1)`."
-            )
+            t_from_0 = _path(grad_fn, x0, 1, lr, beta1, beta2, eps, t_of=lambda k: k)[1]
+            if arr.shape[1:] == t_from_0.shape and np.array_equal(np.isfinite(arr[1]),
+                                                                  np.isfinite(t_from_0)):
+                raise AssertionError(
+                    f"{what}: the first step gave NaN or infinity, as a step counter that "
+                    "starts at 0 does. t must be 1 at the first step (then 2, 3, ...): with "
+                    "t = 0 the bias correction divides by 1 - beta**0 = 0. Use "
+                    "`for t in range(1, n_steps + 1)`."
+                )
+            raise AssertionError(f"{what}: the first step gave NaN or infinity ({context}); "
+                                 f"expected finite values {np.round(expected[1], 6)}.")
     shape = f"({n_steps + 1}, {np.size(x0)}) = (n_steps + 1, n_params)"
     path = partial(_path, grad_fn, x0, n_steps, lr, beta1, beta2, eps)
     mistakes = [

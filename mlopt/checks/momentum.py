@@ -385,6 +385,7 @@ def check_heavy_ball_rate(heavy_ball_rate, *, cases=None, seed=None):
                           lam.tolist()))
     what = "heavy_ball_rate(lr, momentum, eigenvalues)"
     rows = []  # (context, expected, {message: value of that mistake}, learner's answer)
+    has_complex = {}  # context -> some λ has complex roots (np.sqrt of a negative gives nan)
     for lr, mu, lam in cases:
         lam = np.asarray(lam, dtype=float)
         per_direction = _spectral_radius(lr, mu, lam)
@@ -434,6 +435,7 @@ def check_heavy_ball_rate(heavy_ball_rate, *, cases=None, seed=None):
             "z = x ± iy have |z| = √(x² + y²)": _real_part(lr, mu, lam),
         }
         rows.append((ctx, per_direction.max(), mistakes, got))
+        has_complex[ctx] = bool(np.any((1 + mu - lr * lam) ** 2 < 4 * mu))
     # A mistake explains the answer if it matches it in every case (one case alone may not
     # tell two mistakes apart: with complex roots several of them give √momentum).
     for message in rows[0][2]:
@@ -446,6 +448,8 @@ def check_heavy_ball_rate(heavy_ball_rate, *, cases=None, seed=None):
                 got, dtype=float).reshape(())))
         except (TypeError, ValueError):
             is_nan = False
+        if is_nan and not has_complex[ctx]:
+            raise AssertionError(f"{what} returned nan ({ctx}); expected {expected:.6g}.")
         if is_nan:
             raise AssertionError(
                 f"{what} returned nan ({ctx}); expected {expected:.4g}. Here "
