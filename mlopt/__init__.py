@@ -5,7 +5,8 @@ Modules, in the order data flows through them: ``losses``, ``surfaces``, ``gradc
 backtracking), ``training``; the solvers ``proximal`` (ISTA, FISTA),
 ``coordinate_descent`` and ``newton``; ``linear_model`` (scikit-learn-compatible estimators);
 ``datasets`` (offline only); ``metrics`` and ``model_selection`` (evaluation and
-cross-validation written out, equal to scikit-learn's); ``plotting`` and ``widgets`` draw
+cross-validation written out, equal to scikit-learn's), ``search`` (hyper-parameter search at
+equal budget, Optuna studies shared by worker processes); ``plotting`` and ``widgets`` draw
 what the others computed. ``checks`` and ``grading`` serve the graded exercises.
 """
 

@@ -82,7 +82,7 @@ def confusion_matrix(y_true, y_pred, *, labels=None):
     References
     ----------
     .. [1] ``sklearn.metrics.confusion_matrix``;
-       lesson 11 (generalization and model selection), section 3.
+       ``notebooks/11_generalization_and_model_selection.ipynb``, section 3.
 
     Examples
     --------
@@ -178,7 +178,7 @@ def precision_recall_fscore_support(y_true, y_pred, *, beta=1.0, average=None, p
     References
     ----------
     .. [1] ``sklearn.metrics.precision_recall_fscore_support``.
-    .. [2] lesson 11 (generalization and model selection), section 3.
+    .. [2] ``notebooks/11_generalization_and_model_selection.ipynb``, section 3.
 
     Examples
     --------
@@ -335,7 +335,8 @@ def roc_curve(y_true, y_score, *, pos_label=1, drop_intermediate=True):
     ----------
     .. [1] T. Fawcett, "An introduction to ROC analysis", *Pattern Recognition Letters* 27,
        2006.
-    .. [2] ``sklearn.metrics.roc_curve``; lesson 11 (generalization and model selection).
+    .. [2] ``sklearn.metrics.roc_curve``;
+       ``notebooks/11_generalization_and_model_selection.ipynb``, section 3.
 
     Examples
     --------

@@ -52,7 +52,7 @@ def kfold_indices(n_samples, n_splits=5, *, shuffle=False, random_state=None):
     References
     ----------
     .. [1] ``sklearn.model_selection.KFold``;
-       lesson 11 (generalization and model selection), section 4.
+       ``notebooks/11_generalization_and_model_selection.ipynb``, section 4.
 
     Examples
     --------
@@ -117,7 +117,7 @@ def stratified_kfold_indices(y, n_splits=5, *, shuffle=False, random_state=None)
     References
     ----------
     .. [1] ``sklearn.model_selection.StratifiedKFold``;
-       lesson 11 (generalization and model selection), section 4.
+       ``notebooks/11_generalization_and_model_selection.ipynb``, section 4.
 
     Examples
     --------

@@ -22,6 +22,7 @@ SYLLABUS = [
     "08_regularization",
     "09_logistic_regression",
     "10_neural_networks_and_backpropagation",
+    "11_generalization_and_model_selection",
 ]
 
 
