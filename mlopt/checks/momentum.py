@@ -83,87 +83,87 @@ def _check_step(step_fn, name, *, n_params, lr, momentum, seed, nesterov):
     params, grad, buf = _make_step_inputs(n_params, seed)
     what = f"{name}(params, grad, buf, lr, momentum)"
     pair = "new_params, new_buf"
-    mu = momentum
+    beta = momentum
 
     # -- the first step: buf is None, the buffer starts as the gradient --------------------
-    exp_p, exp_b = _reference_step(params, grad, None, lr, mu, nesterov)
-    got = _unpack_pair(_call_step(step_fn, name, params, grad, None, lr, mu), what, pair)
+    exp_p, exp_b = _reference_step(params, grad, None, lr, beta, nesterov)
+    got = _unpack_pair(_call_step(step_fn, name, params, grad, None, lr, beta), what, pair)
     _check_order(got, (exp_p, exp_b), what, pair)
     first = "on the first step (buf is None)"
-    ctx = f"first step, buf=None, params.shape={params.shape}, lr={lr}, momentum={mu}"
+    ctx = f"first step, buf=None, params.shape={params.shape}, lr={lr}, momentum={beta}"
     first_params_mistakes = [
-        Mistake(params - lr * (1 - mu) * grad * (1 + mu if nesterov else 1),
+        Mistake(params - lr * (1 - beta) * grad * (1 + beta if nesterov else 1),
                 f"{first} the buffer starts as the gradient itself, b = g (torch's "
                 "convention), not (1 - momentum) * g"),
         Mistake(params, f"{first} the parameters did not move: the buffer starts as the "
                 "gradient, b = g, not as zeros"),
-        Mistake(params + lr * grad * (1 + mu if nesterov else 1), f"{first} you stepped "
+        Mistake(params + lr * grad * (1 + beta if nesterov else 1), f"{first} you stepped "
                 "uphill: subtract the step, params - lr * ..."),
-        Mistake(params - lr * lr * grad * (1 + mu if nesterov else 1), "lr is applied "
+        Mistake(params - lr * lr * grad * (1 + beta if nesterov else 1), "lr is applied "
                 "twice: the buffer accumulates raw gradients (b = g on the first step) and "
                 "lr multiplies it once, at the step"),
-        Mistake(lr * grad * (1 + mu if nesterov else 1), "you returned the step; return the "
+        Mistake(lr * grad * (1 + beta if nesterov else 1), "you returned the step; return the "
                 "new parameters, params - lr * ..."),
     ]
     first_buf_mistakes = [
-        Mistake((1 - mu) * grad, f"{first} the buffer must be the gradient itself, b = g, not "
+        Mistake((1 - beta) * grad, f"{first} the buffer must be the gradient itself, b = g, not "
                 "(1 - momentum) * g"),
         Mistake(np.zeros_like(grad), f"{first} return the new buffer, b = g, not zeros"),
         Mistake(-grad, f"{first} the buffer is +g: in torch's convention it accumulates "
                 "gradients, and the step subtracts lr * b"),
         Mistake(lr * grad, "the buffer holds lr * g: keep lr out of the buffer; it "
                 "accumulates raw gradients and lr multiplies it at the step"),
-        Mistake(mu * grad, f"{first} the buffer starts as the gradient itself, b = g, not "
+        Mistake(beta * grad, f"{first} the buffer starts as the gradient itself, b = g, not "
                 "momentum * g (there is no old buffer to multiply by momentum)"),
     ]
     if not nesterov:
         first_params_mistakes.append(Mistake(
-            params - lr * mu * grad, f"{first} the buffer starts as the gradient itself, "
+            params - lr * beta * grad, f"{first} the buffer starts as the gradient itself, "
             "b = g, not momentum * g (there is no old buffer to multiply by momentum)"))
     if nesterov:
         first_params_mistakes = [
             Mistake(params - lr * grad, f"{first} b = g, and Nesterov steps along g + momentum "
                     "* b = (1 + momentum) g. Did you step along b alone (the heavy ball), or "
                     "put the old, empty buffer in the look-ahead instead of the new one?"),
-            Mistake(params - lr * (1 - mu) * grad, "look-ahead sign error: the step is "
+            Mistake(params - lr * (1 - beta) * grad, "look-ahead sign error: the step is "
                     "params - lr * (g + momentum * b), with a plus"),
-            Mistake(params - lr * mu * grad, "the gradient term is missing: the step is "
+            Mistake(params - lr * beta * grad, "the gradient term is missing: the step is "
                     "params - lr * (g + momentum * b)"),
         ] + first_params_mistakes
     check_array(got[0], exp_p, f"new_params from {what}", mistakes=first_params_mistakes,
                 context=ctx)
     if nesterov:
-        first_buf_mistakes.append(Mistake(grad + mu * grad, "return the buffer b, not the "
+        first_buf_mistakes.append(Mistake(grad + beta * grad, "return the buffer b, not the "
                                           "direction g + momentum * b you stepped along"))
     check_array(got[1], exp_b, f"new_buf from {what}", mistakes=first_buf_mistakes,
                 context=ctx)
 
     # -- a later step: buf holds the previous buffer ----------------------------------------
-    exp_p, exp_b = _reference_step(params, grad, buf, lr, mu, nesterov)
-    got = _unpack_pair(_call_step(step_fn, name, params, grad, buf, lr, mu), what, pair)
+    exp_p, exp_b = _reference_step(params, grad, buf, lr, beta, nesterov)
+    got = _unpack_pair(_call_step(step_fn, name, params, grad, buf, lr, beta), what, pair)
     _check_order(got, (exp_p, exp_b), what, pair)
-    ctx = f"a later step, params.shape={params.shape}, lr={lr}, momentum={mu}"
-    b_new = mu * buf + grad
-    direction = grad + mu * b_new if nesterov else b_new
+    ctx = f"a later step, params.shape={params.shape}, lr={lr}, momentum={beta}"
+    b_new = beta * buf + grad
+    direction = grad + beta * b_new if nesterov else b_new
     later_mistakes = [
-        Mistake(params - lr * (mu * buf - grad), "momentum sign error: the buffer adds the "
+        Mistake(params - lr * (beta * buf - grad), "momentum sign error: the buffer adds the "
                 "gradient, b = momentum * b + g, and the step subtracts it, params - lr * b"),
-        Mistake(params + lr * (mu * buf - grad), "sign error: the buffer is b = momentum * b "
+        Mistake(params + lr * (beta * buf - grad), "sign error: the buffer is b = momentum * b "
                 "+ g (plus), and the step is params - lr * b"),
-        Mistake(params - lr * (mu * buf + lr * grad), "lr is applied twice, inside the buffer "
+        Mistake(params - lr * (beta * buf + lr * grad), "lr is applied twice, inside the buffer "
                 "(b = momentum * b + lr * g) and again at the step; in torch's convention "
                 "b = momentum * b + g and the step is params - lr * b"),
-        Mistake(params - (mu * buf + lr * grad), "your buffer holds lr * g (the textbook "
+        Mistake(params - (beta * buf + lr * grad), "your buffer holds lr * g (the textbook "
                 "velocity v); in torch's convention the buffer is b = momentum * b + g and "
                 "lr multiplies it at the step"),
-        Mistake(params - lr * (mu * buf + (1 - mu) * grad), "this is an exponential moving "
+        Mistake(params - lr * (beta * buf + (1 - beta) * grad), "this is an exponential moving "
                 "average, b = momentum * b + (1 - momentum) * g (torch's dampening); the "
                 "heavy ball adds the whole gradient: b = momentum * b + g"),
         Mistake(params - lr * buf, "you stepped with the old buffer; update it first, "
                 "b = momentum * b + g, then step with the new one"),
         Mistake(params - lr * grad, "momentum is missing: the step uses the buffer "
                 "b = momentum * b + g, not the gradient alone"),
-        Mistake(params - lr * (buf + mu * grad), "momentum multiplies the old buffer, not "
+        Mistake(params - lr * (buf + beta * grad), "momentum multiplies the old buffer, not "
                 "the gradient: b = momentum * b + g"),
         Mistake(lr * direction, "you returned the step; return the new parameters"),
     ]
@@ -173,16 +173,16 @@ def _check_step(step_fn, name, *, n_params, lr, momentum, seed, nesterov):
                     "buffer b = momentum * b_old + g (which is also g + momentum * b_old, the "
                     "look-ahead with the old buffer). Update the buffer first, then step along "
                     "g + momentum * b with the new b"),
-            Mistake(params - lr * (grad - mu * b_new), "look-ahead sign error: the step is "
+            Mistake(params - lr * (grad - beta * b_new), "look-ahead sign error: the step is "
                     "params - lr * (g + momentum * b), with a plus"),
-            Mistake(params - lr * mu * b_new, "the gradient term is missing: the step is "
+            Mistake(params - lr * beta * b_new, "the gradient term is missing: the step is "
                     "params - lr * (g + momentum * b)"),
         ] + later_mistakes
     check_array(got[0], exp_p, f"new_params from {what}", mistakes=later_mistakes, context=ctx)
     buf_mistakes = [
-        Mistake(mu * buf - grad, "momentum sign error in the buffer: b = momentum * b + g"),
-        Mistake(mu * buf + lr * grad, "keep lr out of the buffer: b = momentum * b + g"),
-        Mistake(mu * buf + (1 - mu) * grad, "the heavy ball adds the whole gradient: "
+        Mistake(beta * buf - grad, "momentum sign error in the buffer: b = momentum * b + g"),
+        Mistake(beta * buf + lr * grad, "keep lr out of the buffer: b = momentum * b + g"),
+        Mistake(beta * buf + (1 - beta) * grad, "the heavy ball adds the whole gradient: "
                 "b = momentum * b + g, not momentum * b + (1 - momentum) * g"),
         Mistake(buf, "return the new buffer, momentum * b + g, not the old one"),
         Mistake(grad, "the buffer must remember the past: b = momentum * b + g"),
@@ -193,7 +193,7 @@ def _check_step(step_fn, name, *, n_params, lr, momentum, seed, nesterov):
     check_array(got[1], exp_b, f"new_buf from {what}", mistakes=buf_mistakes, context=ctx)
 
     # -- a run of steps equals mlopt.optimizers.sgd -----------------------------------------
-    _check_run(step_fn, name, n_params=n_params, lr=lr, momentum=mu, seed=seed,
+    _check_run(step_fn, name, n_params=n_params, lr=lr, momentum=beta, seed=seed,
                nesterov=nesterov)
 
 
@@ -386,11 +386,11 @@ def check_heavy_ball_rate(heavy_ball_rate, *, cases=None, seed=None):
     what = "heavy_ball_rate(lr, momentum, eigenvalues)"
     rows = []  # (context, expected, {message: value of that mistake}, learner's answer)
     has_complex = {}  # context -> some λ has complex roots (np.sqrt of a negative gives nan)
-    for lr, mu, lam in cases:
+    for lr, beta, lam in cases:
         lam = np.asarray(lam, dtype=float)
-        per_direction = _spectral_radius(lr, mu, lam)
-        ctx = f"lr={lr:.4g}, momentum={mu:.4g}, eigenvalues={lam.tolist()}"
-        got = call_on_copies(heavy_ball_rate, "heavy_ball_rate", lr, mu, lam,
+        per_direction = _spectral_radius(lr, beta, lam)
+        ctx = f"lr={lr:.4g}, momentum={beta:.4g}, eigenvalues={lam.tolist()}"
+        got = call_on_copies(heavy_ball_rate, "heavy_ball_rate", lr, beta, lam,
                              fix="Leave eigenvalues as they are.")
         try:
             if np.asarray(got).dtype.kind in "USO" and got is not None:
@@ -413,29 +413,29 @@ def check_heavy_ball_rate(heavy_ball_rate, *, cases=None, seed=None):
             " take the largest |root| of z² - (1 + momentum - lr·λ) z + momentum":
                 np.abs(1 - lr * lam).max(),
             "take the larger |root| of each 2×2 matrix, the spectral radius, not the smaller":
-                _spectral_radius(lr, mu, lam, which=min).max(),
+                _spectral_radius(lr, beta, lam, which=min).max(),
             "sign error in the recurrence: x_{t+1} = (1 + momentum - lr·λ) x_t - "
             "momentum·x_{t-1}, so the matrix is [[1 + momentum - lr·λ, -momentum], [1, 0]]":
-                _spectral_radius(lr, mu, lam, sign=1.0).max(),
+                _spectral_radius(lr, beta, lam, sign=1.0).max(),
             "you used only the largest eigenvalue; the slowest direction can be the flattest "
             "one: take the max over all eigenvalues": per_direction[np.argmax(lam)],
             "the rate of the method is that of its slowest direction: the max over the "
             "eigenvalues, not the min": per_direction.min(),
             "√momentum is the modulus of complex roots only; when (1 + momentum - lr·λ)² > "
             "4·momentum the roots are real and the larger one exceeds √momentum. Compute the "
-            "roots (np.roots, or the eigenvalues of the 2×2 matrix)": np.sqrt(mu),
+            "roots (np.roots, or the eigenvalues of the 2×2 matrix)": np.sqrt(beta),
             "you kept only the root (a + √(a² - 4·momentum)) / 2, with a = 1 + momentum - lr·λ;"
             " when a < 0 the roots are real and the other one, (a - √(a² - 4·momentum)) / 2, "
             "is the larger in modulus: take the max of |z| over both roots":
-                _one_root(lr, mu, lam, +1).max(),
+                _one_root(lr, beta, lam, +1).max(),
             "you kept only the root (a - √(a² - 4·momentum)) / 2, with a = 1 + momentum - lr·λ;"
             " when a > 0 and the roots are real, (a + √(a² - 4·momentum)) / 2 is the larger "
-            "in modulus: take the max of |z| over both roots": _one_root(lr, mu, lam, -1).max(),
+            "in modulus: take the max of |z| over both roots": _one_root(lr, beta, lam, -1).max(),
             "take the modulus of the roots, np.abs(z), not their real part: complex roots "
-            "z = x ± iy have |z| = √(x² + y²)": _real_part(lr, mu, lam),
+            "z = x ± iy have |z| = √(x² + y²)": _real_part(lr, beta, lam),
         }
         rows.append((ctx, per_direction.max(), mistakes, got))
-        has_complex[ctx] = bool(np.any((1 + mu - lr * lam) ** 2 < 4 * mu))
+        has_complex[ctx] = bool(np.any((1 + beta - lr * lam) ** 2 < 4 * beta))
     # A mistake explains the answer if it matches it in every case (one case alone may not
     # tell two mistakes apart: with complex roots several of them give √momentum).
     for message in rows[0][2]:
