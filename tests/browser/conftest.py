@@ -44,6 +44,19 @@ def pytest_report_header(config):
     return f"browser tests: {CHROMIUM}; screenshots of failures in {SHOTS}"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Without chromium: one skipped test saying how to install it, the others deselected."""
+    if CHROMIUM:
+        return
+    here = Path(__file__).parent
+    ours = [item for item in items if here in Path(item.path).parents]
+    if not ours:
+        return
+    ours[0].add_marker(pytest.mark.skip(reason=f"no chromium, so no browser tests: {INSTALL}"))
+    config.hook.pytest_deselected(items=ours[1:])
+    items[:] = [item for item in items if item not in ours[1:]]
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     report = yield
