@@ -73,6 +73,7 @@ from traitlets import Float, Integer, List, Unicode
 __all__ = ["validate", "grade", "SandboxedExecute", "hash_tree"]
 
 OUTPUT_CAP = 20_000          # characters of printed output kept per cell in autograded copies
+MAX_NOTEBOOK = 200 * 2**20   # bytes: a bigger submitted notebook is not read
 
 
 def validate(path):
@@ -526,6 +527,8 @@ def _repair(path, release):
     try:
         if path.is_symlink() or not path.is_file():
             return None, [f"{path.name} is not a regular file"]
+        if path.stat().st_size > MAX_NOTEBOOK:
+            return None, [f"{path.name} is larger than {MAX_NOTEBOOK >> 20} MB; not graded"]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             nb = nbformat.read(str(path), as_version=4)
@@ -688,10 +691,15 @@ def grade(course_root=".", output="grades.csv", *, cell_timeout=120.0, submissio
                 target = _private_dir(work / "submitted" / student / chapter)
                 notebook = chapter_dir / f"{chapter}.ipynb"
                 release = _read_release(work, chapter)
-                nb, why = _repair(notebook, release) if notebook.exists() or \
-                    notebook.is_symlink() else (None, [f"no {chapter}.ipynb in the submission"])
+                if chapter_dir.is_symlink() or not chapter_dir.is_dir():
+                    nb, why = None, [f"submitted/{student}/{chapter} is not a folder (a link or "
+                                     "a file); nothing graded"]
+                elif notebook.exists() or notebook.is_symlink():
+                    nb, why = _repair(notebook, release)
+                else:
+                    nb, why = None, [f"no {chapter}.ipynb in the submission"]
                 reasons[(student, chapter)] = list(why)
-                if chapter_dir.is_dir():
+                if chapter_dir.is_dir() and not chapter_dir.is_symlink():
                     for item in chapter_dir.iterdir():
                         if item.is_file() and not item.is_symlink() and item.suffix != ".ipynb":
                             shutil.copy2(item, target / item.name)

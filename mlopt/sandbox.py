@@ -404,6 +404,9 @@ class Proxy:
     def __getitem__(self, key):
         return self._op("getitem", key)
 
+    def __bool__(self):
+        return self._op("bool") is True
+
     def __repr__(self):
         return f"<learner's {type(self).__name__} object>"
 
@@ -959,6 +962,8 @@ class _Worker:
                     value = len(target)
                 elif op == "getitem":
                     value = target[args[0]]
+                elif op == "bool":
+                    value = bool(target)
                 else:
                     raise TypeError(f"unknown operation {op}")
         except BaseException as err:  # noqa: BLE001

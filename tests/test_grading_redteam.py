@@ -291,6 +291,8 @@ def build_class(course, listener):
         folder = submitted / student / CH
         folder.mkdir(parents=True)
         (folder / f"{CH}.ipynb").write_bytes(content)
+    (submitted / "linked").mkdir()
+    (submitted / "linked" / CH).symlink_to(submitted / "honest" / CH)
     (submitted / "no_notebook" / CH).mkdir(parents=True)
     (submitted / "no_notebook" / CH / "notes.txt").write_text("forgot to save")
     return subs
@@ -409,6 +411,11 @@ def test_unreadable_notebooks_score_zero_with_a_reason(graded, student):
 def test_a_missing_notebook_is_explained(graded):
     assert score(graded, "no_notebook") == 0
     assert f"no {CH}.ipynb" in reason(graded, "no_notebook")
+
+
+def test_links_are_not_followed(graded):
+    assert score(graded, "linked") == 0
+    assert "not a folder" in reason(graded, "linked")
 
 
 def test_outputs_are_capped_in_autograded_copies(graded):

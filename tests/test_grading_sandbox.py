@@ -167,3 +167,8 @@ def test_a_time_limit_kills_and_restart_works(tmp_path):
         assert sandbox.lookup("divide")(6.0, 3.0) == 2.0
     finally:
         sandbox.stop()
+
+
+def test_truth_value_of_learner_objects(box):
+    assert bool(get(box, "divide")) is True
+    assert bool(get(box, "batches")(0, 2)) is True        # a generator is truthy, like in Python
