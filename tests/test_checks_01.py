@@ -307,3 +307,22 @@ def test_article_factor_matches_the_articles_code(solution):
 def test_article_factor_mistakes(fn, message):
     with pytest.raises(AssertionError, match=re.escape(message)):
         checks.check_article_factor(fn)
+
+
+def _five_point(f, x, h=1e-6):
+    """A fourth-order stencil: more accurate, but not the formula the task defines."""
+    E = np.eye(len(x)) * h
+    return np.array([(-f(x + 2 * e) + 8 * f(x + e) - 8 * f(x - e) + f(x - 2 * e)) / (12 * h)
+                     for e in E])
+
+
+@pytest.mark.parametrize(("fn", "message"), [
+    (_five_point, "two-point central difference"),
+    (lambda f, x, h=1e-6: np.array([(f(x + 1e-5 * e) - f(x - 1e-5 * e)) / 2e-5
+                                    for e in np.eye(len(x))]), "two-point central difference"),
+    (lambda f, x, h=1e-6: np.array([(f(x + 1e-4 * e) - f(x - 1e-4 * e)) / 2e-4
+                                    for e in np.eye(len(x))]), "with h=0.0001"),
+])
+def test_other_accurate_differences_are_told_apart(fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_central_difference(fn)

@@ -261,10 +261,21 @@ def check_central_difference(central_difference, *, n=3, h=1e-3, seed=0):
     if (got_arr is not None and got_arr.shape == expected.shape
             and not np.allclose(got_arr, expected, rtol=1e-8, atol=1e-9)
             and np.allclose(got_arr, exact, rtol=1e-5)):
+        for step in (1e-2, 1e-3, 1e-4):
+            other = numerical_gradient(f, x, h=step)
+            if step != h and (np.abs(got_arr - other).max()
+                              < 0.1 * np.abs(other - exact).max()):
+                raise AssertionError(
+                    f"central_difference(f, x, h) is the central difference with h={step:g}, "
+                    f"not with the h it was given (h={h}): use the argument h, not a fixed "
+                    "step of your own (the default h=1e-6 only applies when the caller passes "
+                    "no h)."
+                )
         raise AssertionError(
-            f"central_difference(f, x, h) is close to the true gradient but is not the central "
-            f"difference with the h it was given (h={h}): use the argument h, not a fixed step "
-            "of your own (the default h=1e-6 only applies when the caller passes no h)."
+            f"central_difference(f, x, h) is close to the exact gradient but is not the "
+            f"two-point central difference (f(x + h e_i) - f(x - h e_i)) / (2h) with the h it "
+            f"was given (h={h}): use the argument h, not a step of your own, in that formula "
+            "(the test compares with it to 8 digits: its O(h^2) error is part of the answer)."
         )
     # The exact gradient differs from the central difference by O(h^2) = 1e-6 here,
     # the forward difference by O(h) = 1e-3: rtol=1e-8 separates them.
