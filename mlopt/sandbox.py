@@ -311,6 +311,9 @@ class _TrustedPickler(pickle.Pickler):
         self.sandbox = sandbox
 
     def reducer_override(self, obj):
+        if isinstance(obj, _AsRef):
+            return _trusted_object, (self.sandbox.keep(obj.obj), type(obj.obj).__name__,
+                                     callable(obj.obj))
         if isinstance(obj, Proxy):
             if obj._sandbox is not self.sandbox or obj._generation != self.sandbox.generation:
                 raise SandboxError("a reference into an older sandbox cannot be used")
@@ -356,8 +359,22 @@ class TrustedRef:
     def __call__(self, *args, **kwargs):
         return _WORKER.callback(self._ref, args, kwargs)
 
+    def __getattr__(self, name):
+        if name.startswith("_"):
+            raise AttributeError(name)      # the grader's private state stays out of reach
+        return _WORKER.callback(self._ref, (name,), {}, op="getattr")
+
     def __repr__(self):
         return f"<grader {self._type}>"
+
+
+class _AsRef:
+    """Marks a grader object that cannot be copied: the sandbox gets a call-back reference."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
 
 
 # --------------------------------------------------------------------------------------------
@@ -639,13 +656,34 @@ class Sandbox:
 
     # -- messages
 
-    def _send(self, msg):
+    def _pickle(self, msg):
         buf = io.BytesIO()
         _TrustedPickler(buf, self).dump(msg)
+        return buf
+
+    def _send(self, msg):
+        try:
+            buf = self._pickle(msg)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            if msg[0] != "op":
+                raise
+            # an argument that cannot be copied (a lock, a database handle, an optuna Trial):
+            # pass it by reference, the learner's code calls back into the grader
+            op, name, target, args, kwargs, context = msg
+            args = tuple(a if self._copyable(a) else _AsRef(a) for a in args)
+            kwargs = {k: v if self._copyable(v) else _AsRef(v) for k, v in kwargs.items()}
+            buf = self._pickle((op, name, target, args, kwargs, context))
         try:
             _write_all(self.wfd, _pack([buf.getvalue()]))
         except (BrokenPipeError, OSError, TypeError) as err:
             raise SandboxError(f"the sandbox process ended ({err})") from None
+
+    def _copyable(self, value):
+        try:
+            self._pickle(value)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return False
+        return True
 
     def _recv(self):
         parts = self.reader.frame(self.deadline)
@@ -689,15 +727,23 @@ class Sandbox:
         try:
             target = self._kept[int(msg["target"])]
             op = msg.get("op", "call")
+            args = self._decode(msg["args"], blobs)
+            kwargs = self._decode(msg["kwargs"], blobs)
+            if not isinstance(args, tuple) or not isinstance(kwargs, dict):
+                raise SandboxError("malformed call-back")
             if op == "call":
-                args = self._decode(msg["args"], blobs)
-                kwargs = self._decode(msg["kwargs"], blobs)
-                if not isinstance(args, tuple) or not isinstance(kwargs, dict):
-                    raise SandboxError("malformed call-back")
                 value = target(*args, **kwargs)
+            elif op == "getattr" and len(args) == 1 and isinstance(args[0], str) \
+                    and not args[0].startswith("_"):
+                value = getattr(target, args[0])
             else:
                 raise SandboxError("malformed call-back")
-            self._send(("return", value))
+            try:
+                self._send(("return", value))
+            except SandboxError:
+                raise
+            except Exception:  # noqa: BLE001 -- not copyable: a reference instead
+                self._send(("return", _AsRef(value)))
         except SandboxError:
             raise
         except Exception as err:  # the grader's function raised: hand it to the learner's code
@@ -869,10 +915,10 @@ class _Worker:
         (blob,) = self.reader.frame()
         return pickle.loads(blob)
 
-    def callback(self, ref, args, kwargs):
+    def callback(self, ref, args, kwargs, op="call"):
         enc = self.encoder()
         try:
-            payload = {"target": ref, "op": "call", "args": enc(tuple(args)),
+            payload = {"target": ref, "op": op, "args": enc(tuple(args)),
                        "kwargs": enc(dict(kwargs))}
         except ValueError as err:
             raise TypeError(f"cannot pass these arguments back to the grader: {err}") from None

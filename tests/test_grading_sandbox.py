@@ -172,3 +172,29 @@ def test_a_time_limit_kills_and_restart_works(tmp_path):
 def test_truth_value_of_learner_objects(box):
     assert bool(get(box, "divide")) is True
     assert bool(get(box, "batches")(0, 2)) is True        # a generator is truthy, like in Python
+
+
+def test_objects_that_cannot_be_copied_are_passed_by_reference(box):
+    import threading
+
+    class Trial:
+        """Like an optuna Trial: holds a lock (not picklable), records what was asked."""
+
+        def __init__(self):
+            self.lock = threading.Lock()
+            self.asked = []
+            self._secret = 42
+
+        def suggest(self, name, low, high):
+            self.asked.append(name)
+            return (low + high) / 2
+
+    box.exec_cell("def objective(trial):\n"
+                  "    return trial.suggest('lr', 0.0, 1.0) + len(trial.asked)\n"
+                  "def peek(trial):\n"
+                  "    return trial._secret\n")
+    trial = Trial()
+    assert box.lookup("objective")(trial) == 1.5      # asked == ['lr'] seen through the grader
+    assert trial.asked == ["lr"]
+    with pytest.raises(AttributeError):
+        box.lookup("peek")(trial)
