@@ -599,7 +599,9 @@ def lr_armijo_at_w0(fun, w0, rng):
 
 
 def lr_global_rng(fun, w0, rng):
-    return lr_power(fun, w0, np.random)  # noqa: NPY002 (the mistake)
+    # 2 products from a start drawn from NumPy's global state: the rate changes from call to
+    # call (after 200 products it would agree to the last bit, and nobody could tell)
+    return 0.5 / lc_reference(_fd_hvp(fun, w0), len(w0), 2, np.random)  # noqa: NPY002
 
 
 def lr_two_over_power(fun, w0, rng):

@@ -198,9 +198,12 @@ def check_max_stable_lr(max_stable_lr, *, n_samples=20, n_features=3, seed=0):
     ]
     got = _call(max_stable_lr, "max_stable_lr", X, fix="Leave X as it is.")
     if got is not None and np.size(got) > 1:
+        hint = (" If it holds one value per singular value: L uses only the largest singular "
+                "value, s.max()."
+                if np.shape(got) == (min(X.shape),) else "")
         raise AssertionError(
             f"max_stable_lr(X) should be a single number, got an array of shape "
-            f"{np.shape(got)}: L uses only the largest singular value, s.max()."
+            f"{np.shape(got)}.{hint}"
         )
     check_scalar(got, expected, "max_stable_lr(X)", mistakes=mistakes,
                  context=f"X.shape={X.shape}")
