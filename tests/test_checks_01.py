@@ -326,3 +326,17 @@ def _five_point(f, x, h=1e-6):
 def test_other_accurate_differences_are_told_apart(fn, message):
     with pytest.raises(AssertionError, match=re.escape(message)):
         checks.check_central_difference(fn)
+
+
+ODD_RETURNS = [None, "x", {"a": 1}, (1, 2, 3), [np.zeros(2), 1.0], np.zeros((2, 2)), object(),
+               True]
+
+
+@pytest.mark.parametrize("value", ODD_RETURNS, ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize("check", [checks.check_mse, checks.check_mse_gradient,
+                                   checks.check_mae_gradient, checks.check_central_difference,
+                                   checks.check_predicted_rel_error,
+                                   checks.check_article_factor])
+def test_no_check_crashes_on_an_odd_return_value(check, value):
+    with pytest.raises(AssertionError):
+        check(lambda *args, **kwargs: value)

@@ -509,3 +509,16 @@ def _float32(fn):
 @pytest.mark.parametrize("seed", range(6))
 def test_float32_answers_pass(solution, check, name, kwargs, seed):
     check(_float32(solution[name]), seed=seed, **kwargs)
+
+
+ODD_RETURNS = [None, "x", {"a": 1}, (1, 2, 3), [np.zeros(2), 1.0], np.zeros((2, 2)), object(),
+               True]
+
+
+@pytest.mark.parametrize("value", ODD_RETURNS, ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize("check", [checks.check_normal_equation, checks.check_fit_with_intercept,
+                                   checks.check_lstsq_svd, checks.check_lstsq_svd_rank_deficient,
+                                   checks.check_r2_score, checks.check_choose_solver])
+def test_no_check_crashes_on_an_odd_return_value(check, value):
+    with pytest.raises(AssertionError):
+        check(lambda *args, **kwargs: value)

@@ -612,7 +612,8 @@ def test_float32_training_loop_passes(solution):
 
 
 @pytest.mark.parametrize("fn", [lambda *a: 0.1, lambda *a: (0.1, 0.2), lambda *a: "0.1",
-                                lambda *a: [0.1], lambda *a: {"lr": 0.1}, lambda *a: "fast"])
+                                lambda *a: [0.1], lambda *a: {"lr": 0.1}, lambda *a: "fast",
+                                lambda *a: [np.zeros(2), 1.0]])
 def test_schedule_checks_explain_odd_returns(fn):
     for check in (checks.check_cosine_lr, checks.check_step_decay_lr):
         with pytest.raises(AssertionError):
@@ -635,3 +636,17 @@ def test_float32_schedules_pass(solution):
     checks.check_cosine_lr(lambda *a: np.float32(solution["cosine_lr"](*a)),
                            lr=0.03, total_steps=500, warmup_steps=50, min_lr=0.001)
     checks.check_step_decay_lr(lambda *a: np.float32(solution["step_decay_lr"](*a)))
+
+
+ODD_RETURNS = [None, "x", {"a": 1}, (1, 2, 3), [np.zeros(2), 1.0], np.zeros((2, 2)), object(),
+               True]
+
+
+@pytest.mark.parametrize("value", ODD_RETURNS, ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize("check", [checks.check_cosine_lr, checks.check_step_decay_lr,
+                                   checks.check_early_stopping,
+                                   checks.check_train_with_early_stopping,
+                                   checks.check_choose_peak_lr])
+def test_no_check_crashes_on_an_odd_return_value(check, value):
+    with pytest.raises(AssertionError):
+        check(lambda *args, **kwargs: value)

@@ -30,10 +30,14 @@ def _values(fn, name, ts, *args):
         value = fn(int(t), *args)
         if value is None:
             raise AssertionError(f"{name}(t={t}, ...) returned None. Did you forget `return`?")
-        if np.size(value) != 1:
+        try:
+            size = np.size(value)
+        except ValueError:           # e.g. a list of an array and a number
+            size = -1
+        if size != 1:
             raise AssertionError(
-                f"{name}(t={t}, ...) should return one number (the rate at step t), got an "
-                f"array of shape {np.shape(value)}."
+                f"{name}(t={t}, ...) should return one number (the rate at step t), got "
+                f"{type(value).__name__} {str(value)[:40]!r}."
             )
         try:
             out.append(float(np.asarray(value, dtype=float).reshape(())))
