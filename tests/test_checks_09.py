@@ -24,7 +24,8 @@ def solution():
      (checks.check_logistic_loss_large_logits, "logistic_loss"),
      (checks.check_log_sum_exp, "log_sum_exp"),
      (checks.check_newton_step, "newton_step"),
-     (checks.check_newton_reaches_sklearn, "newton_step")],
+     (checks.check_newton_reaches_sklearn, "newton_step"),
+     (checks.check_threshold_for_recall, "threshold_for_recall")],
 )
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_reference_answers_pass(solution, check, name, seed):
@@ -558,3 +559,179 @@ MORE_MISTAKES = [
 def test_more_mistakes_are_named(check, fn, message):
     with pytest.raises(AssertionError, match=re.escape(message)):
         check(fn)
+
+
+# --- issue 9: values where the naive formula fails, not only warnings; the threshold task -------
+
+def sigmoid_naive_silenced(z):
+    """The naive formula with its own np.errstate: no warning reaches the check."""
+    with np.errstate(all="ignore"):
+        return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
+
+
+def sigmoid_naive_other_form_silenced(z):
+    with np.errstate(all="ignore"):
+        e = np.exp(np.asarray(z, dtype=float))
+        return e / (1 + e)
+
+
+def sigmoid_clipped(z):
+    return 1 / (1 + np.exp(-np.clip(z, -500, 500)))
+
+
+def sigmoid_where_silenced(z):
+    """Both branches computed by np.where, warnings silenced: the values are still right."""
+    z = np.asarray(z, dtype=float)
+    with np.errstate(all="ignore"):
+        return np.where(z >= 0, 1 / (1 + np.exp(-z)), np.exp(z) / (1 + np.exp(z)))
+
+
+@pytest.mark.parametrize(("fn", "message"), [
+    (sigmoid_naive_silenced, "np.exp overflowed"),
+    (sigmoid_naive_other_form_silenced, "np.exp overflowed"),
+    (sigmoid_where_silenced, "np.exp overflowed"),
+])
+def test_a_silenced_naive_sigmoid_is_caught(fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_stable_sigmoid(fn)
+
+
+def test_where_np_exp_is_not_watched_the_values_still_catch_the_nan_form():
+    # the grader's sandbox calls the answer in another process: only the values are seen there
+    from mlopt.checks import logistic_regression as mod
+
+    original = mod._watching_exp
+    mod._watching_exp = lambda fn: fn
+    try:
+        with pytest.raises(AssertionError, match="NaN or infinity"):
+            checks.check_stable_sigmoid(sigmoid_naive_other_form_silenced)
+        checks.check_stable_sigmoid(sigmoid_clipped)        # clipping at +-500: 7e-218 off
+    finally:
+        mod._watching_exp = original
+
+
+def test_float32_sigmoid_passes():
+    checks.check_stable_sigmoid(sigmoid_float32)
+
+
+def sigmoid_float32(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(np.float32)
+
+
+def test_large_logit_messages_name_where_p_rounds():
+    with pytest.raises(AssertionError, match=re.escape("z > 36.7")):
+        def loss_from_p(w, X, y):
+            p = scipy.special.expit(X @ w)
+            value = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+            return value, X.T @ (p - y) / len(y)
+        checks.check_logistic_loss_large_logits(loss_from_p)
+
+
+def thr_reference(y, s, r):
+    return checks.threshold_reference(y, s, r)
+
+
+def thr_sklearn(y, s, r):
+    from sklearn.metrics import precision_recall_curve
+
+    precision, recall, thresholds = precision_recall_curve(y, s)
+    ok = np.flatnonzero(recall[:-1] >= r)
+    i = ok[-1]
+    return thresholds[i], precision[i]
+
+
+def thr_midpoint(y, s, r):
+    """Any threshold between the next lower score and the reference flags the same samples."""
+    t, p = checks.threshold_reference(y, s, r)
+    below = np.max(s[s < t])
+    return (t + below) / 2, np.float32(p)
+
+
+def thr_list(y, s, r):
+    return list(checks.threshold_reference(y, s, r))
+
+
+@pytest.mark.parametrize("fn", [thr_reference, thr_sklearn, thr_midpoint, thr_list],
+                         ids=lambda f: f.__name__)
+@pytest.mark.parametrize("seed", [0, 71, 72])
+def test_threshold_valid_answers_pass(fn, seed):
+    checks.check_threshold_for_recall(fn, seed=seed)
+
+
+def thr_strict(y, s, r):
+    """recall > min_recall instead of >=."""
+    P = np.sum(y == 1)
+    for t in np.unique(s)[::-1]:
+        f = s >= t
+        if np.sum(f & (y == 1)) / P > r:
+            return t, np.sum(f & (y == 1)) / f.sum()
+
+
+def thr_flag_all(y, s, r):
+    return s.min(), np.mean(y)
+
+
+def thr_too_high(y, s, r):
+    t, _ = checks.threshold_reference(y, s, r)
+    t2 = np.min(s[s > t])
+    f = s >= t2
+    return t2, np.sum(f & (y == 1)) / f.sum()
+
+
+def thr_recall_as_precision(y, s, r):
+    t, _ = checks.threshold_reference(y, s, r)
+    f = s >= t
+    return t, np.sum(f & (y == 1)) / np.sum(y == 1)
+
+
+def thr_off_by_one(y, s, r):
+    from sklearn.metrics import precision_recall_curve
+
+    precision, recall, thresholds = precision_recall_curve(y, s)
+    i = np.flatnonzero(recall[:-1] >= r)[-1]
+    return thresholds[i], precision[i + 1]
+
+
+def thr_fixed_target(y, s, r):
+    return checks.threshold_reference(y, s, 0.95)
+
+
+def thr_swapped(y, s, r):
+    t, p = checks.threshold_reference(y, s, r)
+    return p, t
+
+
+@pytest.mark.parametrize(("fn", "message"), [
+    (thr_strict, "a recall exactly equal"),
+    (thr_flag_all, "flags every sample"),
+    (thr_too_high, "below min_recall"),
+    (thr_recall_as_precision, "That number is the recall"),
+    (thr_off_by_one, "is not the precision of flagging"),
+    (thr_fixed_target, "min_recall=0.8"),
+    (thr_swapped, "threshold_for_recall"),
+    (lambda y, s, r: None, "returned None"),
+    (lambda y, s, r: 0.5, "should return the pair"),
+    (lambda y, s, r: ("a", "b"), "two numbers"),
+    (lambda y, s, r: {"t": 0.5, "p": 0.5}, "should return the pair"),
+], ids=lambda v: getattr(v, "__name__", None) if callable(v) else None)
+@pytest.mark.parametrize("seed", [0, 71])
+def test_threshold_mistakes_are_rejected(fn, message, seed):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_threshold_for_recall(fn, seed=seed)
+
+
+def test_threshold_stub_and_in_place_sort_are_rejected():
+    def stub(*args):
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedError):
+        checks.check_threshold_for_recall(stub)
+
+    def sorts_in_place(y, s, r):
+        s.sort()
+        return 0.5, 0.5
+
+    with pytest.raises(AssertionError, match="in place"):
+        checks.check_threshold_for_recall(sorts_in_place)

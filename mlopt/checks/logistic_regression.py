@@ -16,6 +16,7 @@ __all__ = [
     "check_log_sum_exp",
     "check_newton_step",
     "check_newton_reaches_sklearn",
+    "check_threshold_for_recall",
 ]
 
 _FIX = "Compute new arrays instead (e.g. `w - step`, not `w -= step`)."
@@ -30,13 +31,38 @@ _OVERFLOW_SIGMOID = (
 )
 
 
-def _raising(fn, name, *args, fix=_FIX, messages=None, hint_on_error=None):
+class _ExpOverflow(FloatingPointError):
+    """np.exp received an argument whose exponential overflows (seen by watching np.exp)."""
+
+
+def _watching_exp(fn):
+    """``fn`` with ``np.exp`` replaced, for the call, by a copy that raises on arguments above
+    log(max float): overflow is then seen even under the learner's own ``np.errstate``."""
+    def watched(*args):
+        original = np.exp
+
+        def exp(x, *rest, **kwargs):
+            arr = np.asarray(x)
+            if arr.dtype.kind == "f" and arr.size and np.nanmax(arr) > 709.78:
+                raise _ExpOverflow(f"overflow encountered in exp (np.exp({np.nanmax(arr):g}))")
+            return original(x, *rest, **kwargs)
+
+        np.exp = exp
+        try:
+            return fn(*args)
+        finally:
+            np.exp = original
+    return watched
+
+
+def _raising(fn, name, *args, fix=_FIX, messages=None, hint_on_error=None, watch_exp=False):
     """Call ``fn`` on copies with floating-point overflow, division by zero and NaN made into
-    errors; translate those errors into a sentence for the learner."""
+    errors (and, with ``watch_exp``, np.exp watched for overflowing arguments); translate those
+    errors into a sentence for the learner."""
     messages = messages or {}
     try:
         with np.errstate(over="raise", divide="raise", invalid="raise"):
-            return call_on_copies(fn, name, *args, fix=fix)
+            return call_on_copies(_watching_exp(fn) if watch_exp else fn, name, *args, fix=fix)
     except FloatingPointError as err:
         text = str(err)
         for key, message in messages.items():
@@ -91,12 +117,22 @@ def check_stable_sigmoid(stable_sigmoid, *, shape=(7,), seed=0):
     rng = np.random.default_rng(seed + 1)
     z_big = np.array([-1000.0, -745.0, -710.0, -40.0, 0.0, 37.0, 40.0, 710.0, 745.0, 1000.0])
     z_big = rng.permutation(z_big)
-    got = _raising(stable_sigmoid, "stable_sigmoid", z_big,
+    got = _raising(stable_sigmoid, "stable_sigmoid", z_big, watch_exp=True,
                    messages={"overflow": _OVERFLOW_SIGMOID,
                              "invalid": "it produced nan for a large |z| (inf / inf or 0 * inf). "
                              "Only exponentiate numbers <= 0: e = np.exp(-np.abs(z))"})
     check_array(got, sigmoid(z_big), "stable_sigmoid(z) for large |z|", atol=1e-12,
                 context=f"z = {np.array2string(z_big, separator=', ')}")
+
+    # values, not only warnings: a learner's own np.errstate silences the floating-point
+    # errors (and the grader's sandbox runs the answer in another process), so the values must
+    # be right where the naive forms fail (nan from inf / inf, a clipped z), and in this
+    # process np.exp itself is watched for arguments that overflow
+    z_tiny = np.array([-710.0, -720.0, -730.0, -700.0, 710.0, 1000.0])
+    got = _raising(stable_sigmoid, "stable_sigmoid", z_tiny, watch_exp=True,
+                   messages={"overflow": _OVERFLOW_SIGMOID})
+    check_array(got, sigmoid(z_tiny), "stable_sigmoid(z) for |z| from 700 to 1000",
+                atol=1e-15, context=f"z = {np.array2string(z_tiny, separator=', ')}")
 
     # "any shape": a 2-D array keeps its shape
     z2 = z_big.reshape(2, 5)
@@ -196,9 +232,10 @@ def check_logistic_loss(logistic_loss, *, n_samples=8, n_features=3, seed=0):
 
 
 _LOG_ZERO = (
-    "np.log received 0 ('divide by zero encountered in log'). For |z| > 37, sigmoid(z) "
-    "rounds to exactly 0 or 1 in double precision, so log(p) or log(1 - p) is -inf. Do not "
-    "compute the loss from p: use l = log(1 + e^z) - y z, with np.logaddexp(0, z) for "
+    "np.log received 0 ('divide by zero encountered in log'). For z > 36.7, sigmoid(z) rounds "
+    "to exactly 1 in double precision, so 1 - p is 0 and log(1 - p) = -inf; and the naive "
+    "1 / (1 + exp(-z)) returns p = 0 once exp(-z) overflows (z < -709), so log(p) = -inf. Do "
+    "not compute the loss from p: use l = log(1 + e^z) - y z, with np.logaddexp(0, z) for "
     "log(1 + e^z), which never overflows"
 )
 _EXP_OVERFLOW_LOSS = (
@@ -439,3 +476,105 @@ def check_newton_reaches_sklearn(newton_step, *, n_samples=300, n_features=4, n_
             "machine precision in about 6 steps here; does newton_step pass its test above?"
         )
     return grad_norms
+
+
+# --- task 5: a decision threshold for a required recall -----------------------------------------
+
+def threshold_reference(y_true, scores, min_recall):
+    """The largest threshold t (a score value) such that flagging ``scores >= t`` finds at least
+    ``min_recall`` of the positives; returns ``(t, precision at t)``."""
+    y_true, scores = np.asarray(y_true), np.asarray(scores, dtype=float)
+    positives = np.sum(y_true == 1)
+    for t in np.unique(scores)[::-1]:                     # from the highest score down
+        flagged = scores >= t
+        tp = np.sum(flagged & (y_true == 1))
+        if tp / positives >= min_recall:
+            return float(t), float(tp / flagged.sum())
+    raise ValueError("no threshold reaches min_recall")
+
+
+def make_scored_sample(n_negative=180, n_positive=20, seed=0):
+    """Labels and classifier scores in [0, 1] with overlapping classes, ties (scores rounded to
+    two decimals) and a recall of exactly 19/20 = 0.95 reachable, so '>' and '>=' differ."""
+    rng = np.random.default_rng(seed)
+    neg = sigmoid(rng.normal(-2.0, 1.3, size=n_negative))
+    pos = sigmoid(rng.normal(1.5, 1.3, size=n_positive))
+    pos[np.argmin(pos)] = 0.03                          # one positive the model nearly misses
+    scores = np.round(np.concatenate([neg, pos]), 2)
+    y = np.r_[np.zeros(n_negative), np.ones(n_positive)]
+    order = rng.permutation(len(y))
+    return y[order], scores[order]
+
+
+def _flag_stats(y, scores, t):
+    flagged = scores >= t
+    tp = int(np.sum(flagged & (y == 1)))
+    return flagged, tp / max(int(np.sum(y == 1)), 1), (tp / flagged.sum() if flagged.any()
+                                                          else float("nan"))
+
+
+def check_threshold_for_recall(threshold_for_recall, *, seed=0, min_recalls=(0.95, 0.8)):
+    """Check ``threshold_for_recall(y_true, scores, min_recall) -> (threshold, precision)``:
+    the highest threshold whose flags (``scores >= threshold``) reach the recall, and the
+    precision there; any threshold that flags the same samples is accepted."""
+    y, scores = make_scored_sample(seed=seed)
+    for min_recall in min_recalls:
+        t_ref, prec_ref = threshold_reference(y, scores, min_recall)
+        what = f"threshold_for_recall(y_true, scores, min_recall={min_recall})"
+        context = (f"{len(y)} samples, {int(y.sum())} positive, scores rounded to 2 decimals "
+                   "(with ties); a sample is flagged when score >= threshold")
+        got = call_on_copies(threshold_for_recall, "threshold_for_recall", y, scores,
+                             min_recall, fix="Sort a copy (np.sort or np.argsort), never "
+                             "`scores.sort()`.")
+        if got is None:
+            raise AssertionError(f"{what} returned None. Did you forget `return threshold, "
+                                 "precision`?")
+        if not (isinstance(got, (tuple, list)) and len(got) == 2):
+            raise AssertionError(f"{what} should return the pair `threshold, precision`, got "
+                                 f"{type(got).__name__}"
+                                 + (f" of length {len(got)}" if isinstance(got, (tuple, list))
+                                    else "") + ".")
+        try:
+            t_got, prec_got = (float(np.asarray(v, dtype=float).reshape(())) for v in got)
+        except (TypeError, ValueError):
+            raise AssertionError(f"{what} should return two numbers, threshold and precision; "
+                                 f"got {tuple(type(v).__name__ for v in got)}.") from None
+        flagged, recall_got, prec_at_got = _flag_stats(y, scores, t_got)
+        flagged_ref = scores >= t_ref
+        if recall_got < min_recall:
+            hint = ""
+            if np.array_equal(scores > t_ref, scores >= t_got):
+                hint = (" Your flags are those of `scores > threshold`; the samples AT the "
+                        "threshold are flagged too (>=).")
+            elif np.isclose(t_got, prec_ref) or np.isclose(t_got, min_recall):
+                hint = (" The first number returned should be the threshold, the second the "
+                        "precision.")
+            raise AssertionError(
+                f"{what} returned threshold {t_got:.6g}, where only {recall_got:.4f} of the "
+                f"positives are flagged, below min_recall = {min_recall}.{hint} ({context})."
+            )
+        if not np.array_equal(flagged, flagged_ref):
+            extra = int(flagged.sum() - flagged_ref.sum())
+            message = (f"{what} returned threshold {t_got:.6g}: it reaches recall "
+                       f"{recall_got:.4f} but flags {extra} more samples than needed, so its "
+                       f"precision {prec_at_got:.4f} is lower than the best possible, "
+                       f"{prec_ref:.4f} at threshold {t_ref:.6g}. Take the HIGHEST threshold "
+                       "whose recall is still >= min_recall")
+            if flagged.all():
+                message += "; this one flags every sample"
+            elif recall_got == 1.0 and min_recall < 1.0 and prec_at_got < prec_ref:
+                message += (" (recall >= min_recall, not > : a recall exactly equal to "
+                            "min_recall is enough)" if _flag_stats(y, scores, t_ref)[1] ==
+                            min_recall else "")
+            raise AssertionError(message + f" ({context}).")
+        if not np.isclose(prec_got, prec_ref, rtol=1e-6):
+            hint = ""
+            if np.isclose(prec_got, recall_got):
+                hint = " That number is the recall: precision = TP / (number flagged)."
+            elif np.isclose(prec_got, np.mean(y == (scores >= t_ref))):
+                hint = " That number is the accuracy: precision = TP / (number flagged)."
+            raise AssertionError(
+                f"{what}: the threshold {t_got:.6g} is right, but the precision returned, "
+                f"{prec_got:.6g}, is not the precision of flagging scores >= {t_got:.6g}, which "
+                f"is {prec_ref:.6g}.{hint} ({context})."
+            )
