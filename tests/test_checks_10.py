@@ -115,6 +115,8 @@ def test_linear_mistakes_are_named():
     rejects(checks.check_linear_backward, lambda g, x, W: (g @ W.T, x.T @ g, g.mean(0)),
             match="mean over the batch")
     rejects(checks.check_linear_backward,
+            lambda g, x, W: (g @ W.T, x.T @ g, g.sum(0, keepdims=True)), match="keepdims=True")
+    rejects(checks.check_linear_backward,
             lambda g, x, W: (g @ W.T, x.T @ g / len(x), g.sum(0)), match="divided by the batch")
     rejects(checks.check_linear_backward, lambda g, x, W: ((g @ W.T).T, x.T @ g, g.sum(0)),
             match="grad_x .* transposed")

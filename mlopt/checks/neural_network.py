@@ -99,6 +99,8 @@ def check_linear_backward(linear_backward, *, batch=5, n_in=3, n_out=2, seed=0):
                 "the rows, grad_out.sum(axis=0) (the 1/batch is already inside grad_out)"),
         Mistake(G.sum(axis=1), "it was summed over the wrong axis: sum over the samples "
                 "(axis=0), keeping one entry per output unit"),
+        Mistake(G.sum(axis=0, keepdims=True), f"it has shape (1, {n_out}) (keepdims=True): the "
+                f"gradient has the bias's shape ({n_out},), grad_out.sum(axis=0)"),
     ])
     check_array(got[0], gx, f"grad_x from {what}", context=context, rtol=RTOL, atol=ATOL,
                 mistakes=[
