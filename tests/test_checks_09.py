@@ -735,3 +735,31 @@ def test_threshold_stub_and_in_place_sort_are_rejected():
 
     with pytest.raises(AssertionError, match="in place"):
         checks.check_threshold_for_recall(sorts_in_place)
+
+
+def loss_float32(w, X, y):
+    w, X, y = (np.asarray(a, dtype=np.float32) for a in (w, X, y))
+    z = X @ w
+    p = (1 / (1 + np.exp(-z))).astype(np.float32)
+    return np.mean(np.logaddexp(np.float32(0), z) - y * z), X.T @ (p - y) / np.float32(len(y))
+
+
+def lse_float32(Z):
+    Z = np.asarray(Z, dtype=np.float32)
+    m = Z.max(axis=1, keepdims=True)
+    return (m + np.log(np.exp(Z - m).sum(axis=1, keepdims=True)))[:, 0]
+
+
+def newton_float32(w, X, y):
+    w, X, y = (np.asarray(a, dtype=np.float32) for a in (w, X, y))
+    p = 1 / (1 + np.exp(-(X @ w)))
+    H = X.T @ ((p * (1 - p))[:, None] * X) / np.float32(len(y))
+    return w - np.linalg.solve(H, X.T @ (p - y) / np.float32(len(y)))
+
+
+@pytest.mark.parametrize(("check", "fn"), [
+    (checks.check_logistic_loss, loss_float32), (checks.check_log_sum_exp, lse_float32),
+    (checks.check_newton_step, newton_float32)], ids=lambda v: getattr(v, "__name__", None))
+@pytest.mark.parametrize("seed", [0, 41])
+def test_float32_answers_pass(check, fn, seed):
+    check(fn, seed=seed)

@@ -55,6 +55,17 @@ def _watching_exp(fn):
     return watched
 
 
+def _tol(got, rtol=1e-6, atol=1e-9):
+    """Tolerances for ``got``: single precision (float32) answers are legitimate in ML code, so
+    they are compared at float32 accuracy."""
+    dtype = getattr(got, "dtype", None)
+    if dtype is None and isinstance(got, (tuple, list)) and got:
+        dtype = getattr(got[0], "dtype", None)
+    if dtype == np.float32:
+        return dict(rtol=max(rtol, 1e-4), atol=max(atol, 1e-6))
+    return dict(rtol=rtol, atol=atol)
+
+
 def _raising(fn, name, *args, fix=_FIX, messages=None, hint_on_error=None, watch_exp=False):
     """Call ``fn`` on copies with floating-point overflow, division by zero and NaN made into
     errors (and, with ``watch_exp``, np.exp watched for overflowing arguments); translate those
@@ -209,7 +220,7 @@ def check_logistic_loss(logistic_loss, *, n_samples=8, n_features=3, seed=0):
                 "every sample, as if all were positive; the loss is log(1 + e^z) - y z"),
     ]
     check_scalar(got_value, value, "the loss value of " + what, mistakes=value_mistakes,
-                 context=context)
+                 context=context, **_tol(got_value))
     grad_mistakes = [
         Mistake(X.T @ (y - p) / n, "the sign is flipped: the gradient is X.T @ (p - y) / n, "
                 "prediction minus label. With y - p, gradient descent climbs the loss"),
@@ -228,7 +239,7 @@ def check_logistic_loss(logistic_loss, *, n_samples=8, n_features=3, seed=0):
                 "of samples (len(y)), not X.shape[1]: X.T @ (p - y) / n"),
     ]
     check_array(got_grad, grad, "the gradient of " + what, mistakes=grad_mistakes,
-                context=context)
+                context=context, **_tol(got_grad))
 
 
 _LOG_ZERO = (
@@ -351,7 +362,7 @@ def check_log_sum_exp(log_sum_exp_fn, *, n_samples=5, n_classes=3, seed=0):
                                 .replace("If the message is about shapes that cannot be "
                                          "broadcast: ", "The maximum was subtracted along the "
                                          "wrong axis. ")))
-    check_array(got, expected, what, mistakes=mistakes, context=context)
+    check_array(got, expected, what, mistakes=mistakes, context=context, **_tol(got))
 
     rng = np.random.default_rng(seed + 1)
     Z_big = np.array([[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -1002.0],
@@ -424,7 +435,7 @@ def check_newton_step(newton_step, *, n_samples=20, n_features=3, seed=0):
                 "the rows by np.sqrt(s), weight both factors: Xs.T @ Xs)"),
     ]
     got = _raising(newton_step, "newton_step", w, X, y, hint_on_error=_NEWTON_HINT)
-    check_array(got, expected, "newton_step(w, X, y)", mistakes=mistakes,
+    check_array(got, expected, "newton_step(w, X, y)", mistakes=mistakes, **_tol(got),
                 context=f"w.shape={w.shape}, X.shape={X.shape}, y.shape={y.shape}")
 
 
