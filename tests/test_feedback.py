@@ -58,6 +58,9 @@ def session():
         "gd_step(1.0, 2.0)",                                           # 13 not under a check
         "assert 1 == 2, 'my own assert'",                              # 14
         "def f():\n    raise NotImplementedError()\nf()",             # 15 stub called directly
+        "ns = {}\nexec(compile('def gd_step(w, grad, lr):\\n    raise NotImplementedError()',"
+        " '/elsewhere/proxy.py', 'exec'), ns)\ngd_step = ns['gd_step']",  # 16 (as a sandbox)
+        "check_gd_step(gd_step)",                                      # 17
     )
 
 
@@ -101,6 +104,12 @@ def test_a_bug_in_the_learners_code_shows_the_learners_lines_and_no_mlopt_frame(
 def test_passing_again_clears_the_earlier_failure(session):
     assert not [o for o in session.cells[11].outputs if o.output_type == "error"]
     assert not [o for o in session.cells[12].outputs if o.output_type == "error"]
+
+
+def test_a_stub_run_out_of_sight_is_still_named(session):
+    ename, lines = _error(session.cells[17])
+    assert ename == "NotImplementedError"
+    assert lines == ["✗ check_gd_step(gd_step)", f"gd_step is {NOT_ANSWERED}."]
 
 
 def test_other_errors_keep_ipythons_traceback(session):
