@@ -5,8 +5,6 @@ from __future__ import annotations
 import numbers
 
 import numpy as np
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import validate_data
 
 
 def check_Xy(w, X, y, *, w_ndim=1):
@@ -94,6 +92,10 @@ def check_classification_data(estimator, X, y):
         Through scikit-learn's ``validate_data`` (shapes, NaN, infinity), for continuous
         targets, or for a single class (named in the message).
     """
+    # imported here: every mlopt module imports this file, only estimators need scikit-learn
+    from sklearn.utils.multiclass import check_classification_targets
+    from sklearn.utils.validation import validate_data
+
     X, y = validate_data(estimator, X, y, dtype=np.float64)
     check_classification_targets(y)
     classes, y_index = np.unique(y, return_inverse=True)
