@@ -157,6 +157,13 @@ def grid_search(objective, space, n_per_dim, rng=None):
     best_score : float
     scores : list of float
         In the order of evaluation; ``n_per_dim ** len(space)`` of them.
+
+    Examples
+    --------
+    >>> space = {"lr": (1e-3, 1e-1, "log"), "noise": (0.0, 1.0, "linear")}
+    >>> best, score, scores = grid_search(lambda p: -abs(np.log10(p["lr"]) + 2), space, 3)
+    >>> best["lr"], len(scores)
+    (0.01, 9)
     """
     points = grid_points(space, n_per_dim)
     if rng is not None:
