@@ -640,3 +640,37 @@ def test_nan_is_blamed_on_complex_roots_only_when_there_are_some():
         checks.check_heavy_ball_rate(lambda lr, m, lam: float("nan"),
                                      cases=[(0.01, 0.3, [1.0, 10.0])])
     assert "complex" not in str(err.value) and "0.985624" in str(err.value)
+
+
+# --- found in the rev56 learner review ---------------------------------------------------------
+
+def step_velocity_form(params, grad, buf, lr, momentum):  # v = βv − ηg, returned as the buffer
+    v = -lr * grad if buf is None else momentum * buf - lr * grad
+    return params + v, v
+
+
+def rate_complex_root(lr, momentum, eigenvalues):  # picks the right root but returns it complex
+    return max((max(np.roots([1, -(1 + momentum - lr * lam), momentum]), key=abs)
+                for lam in eigenvalues), key=abs)
+
+
+def rate_extreme_eigenvalues_only(lr, momentum, eigenvalues):  # valid: ρ(M_λ) is largest at
+    lam = np.asarray(eigenvalues, dtype=float)                  # an end of the spectrum
+    return max(np.abs(np.roots([1, -(1 + momentum - lr * x), momentum])).max()
+               for x in (lam.min(), lam.max()))
+
+
+def test_the_velocity_form_is_named():
+    message = re.escape("textbook velocity v = momentum * v - lr * g")
+    with pytest.raises(AssertionError, match=message):
+        checks.check_momentum_step(step_velocity_form)
+
+
+def test_a_complex_rate_is_named():
+    with pytest.raises(AssertionError, match="returned a complex number"):
+        checks.check_heavy_ball_rate(rate_complex_root)
+
+
+@pytest.mark.parametrize("seed", [None, 0, 1, 2])
+def test_the_extreme_eigenvalues_suffice(seed):
+    checks.check_heavy_ball_rate(rate_extreme_eigenvalues_only, seed=seed)

@@ -722,3 +722,51 @@ def test_a_nan_first_step_is_blamed_on_t_only_when_it_matches():
     with pytest.raises(AssertionError) as err:
         checks.check_run_adam(nan_elsewhere)
     assert "t must be 1" not in str(err.value) and "expected finite values" in str(err.value)
+
+
+# --- found in the rev56 learner review: an eps written into the body is named --------------------
+
+def _rms_with_eps(e):
+    def rmsprop_step(params, grad, v, lr, alpha, eps):
+        v = alpha * v + (1 - alpha) * grad**2
+        return params - lr * grad / (np.sqrt(v) + e), v
+    return rmsprop_step
+
+
+def _adam_with_eps(e):
+    def adam_step(params, grad, m, v, t, lr, beta1, beta2, eps):
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad**2
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        return params - lr * m_hat / (np.sqrt(v_hat) + e), m, v
+    return adam_step
+
+
+@pytest.mark.parametrize("e", [1e-8, 0.0])
+def test_an_eps_written_into_rmsprop_is_named(e):
+    with pytest.raises(AssertionError, match=f"ignores the argument eps .*eps={e:g}"):
+        checks.check_rmsprop_step(_rms_with_eps(e))
+
+
+@pytest.mark.parametrize("e", [1e-8, 0.0])
+def test_an_eps_written_into_adam_is_named(e):
+    with pytest.raises(AssertionError, match=f"ignores the argument eps .*eps={e:g}"):
+        checks.check_adam_step(_adam_with_eps(e))
+
+
+def test_an_eps_written_into_adamw_is_named():
+    adam_step = _adam_with_eps(0.0)
+
+    def adamw_step(params, grad, m, v, t, lr, beta1, beta2, eps, weight_decay):
+        return adam_step(params * (1 - lr * weight_decay), grad, m, v, t, lr, beta1, beta2, eps)
+
+    with pytest.raises(AssertionError, match="ignores the argument eps .*eps=0"):
+        checks.check_adamw_step(adamw_step, eps=1e-2)
+
+
+
+@pytest.mark.parametrize("eps", [1e-8, 1e-3, 0.05])
+def test_a_correct_step_passes_with_any_eps(solution, eps):  # the new eps mistakes stay quiet
+    checks.check_rmsprop_step(solution["rmsprop_step"], eps=eps)
+    checks.check_adam_step(solution["adam_step"], eps=eps)
+    checks.check_adamw_step(solution["adamw_step"], eps=eps)

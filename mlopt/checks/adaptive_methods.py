@@ -158,8 +158,21 @@ _EPS_PARENS = ("eps is added to (or subtracted from) the result instead of the d
                "without parentheses, a / np.sqrt(v) + eps is (a / np.sqrt(v)) + eps. "
                "Write {fix}")
 
+def _ignored_eps(eps, result_of):
+    """Mistakes for an eps written into the body (torch's default 1e-8, or none at all)."""
+    return [Mistake(result_of(e), f"it ignores the argument eps (this call passed eps={eps:g} "
+                    f"and got the result of eps={e:g}): use the value you are given")
+            for e in (1e-8, 0.0) if not np.isclose(e, eps, rtol=1e-3, atol=0.0)]
+
+
+def _adamw_params(params, grad, m, v, t, lr, beta1, beta2, weight_decay, eps):
+    """AdamW's new parameters: decay by lr * weight_decay, then Adam's displacement."""
+    adam_params = _adam_reference(params, grad, m, v, t, lr, beta1, beta2, eps)[0]
+    return params * (1 - lr * weight_decay) + adam_params - params
+
+
 def _rmsprop_param_mistakes(params, grad, v, new_v, lr, eps):
-    return [
+    return _ignored_eps(eps, lambda e: params - lr * grad / (np.sqrt(new_v) + e)) + [
         Mistake(_safe(lambda: params - lr * grad / np.sqrt(new_v + eps)), "eps belongs "
                 "outside the square root: grad / (np.sqrt(v) + eps), as in torch. Inside, "
                 "sqrt(v + eps), it changes the steps of coordinates with small gradients "
@@ -291,7 +304,10 @@ def _adam_param_mistakes(params, grad, m, v, t, lr, beta1, beta2, eps):
     m_new, v_new = _ema(beta1, m, grad), _ema(beta2, v, grad**2)
     m_hat, v_hat = m_new / (1 - beta1**t), v_new / (1 - beta2**t)
 
-    return [
+    def with_eps(e):
+        return _safe(lambda: params - lr * m_hat / (np.sqrt(v_hat) + e))
+
+    return _ignored_eps(eps, with_eps) + [
         Mistake(f(c1=1.0, c2=1.0), "the bias correction is missing: divide m by 1 - beta1**t "
                 "and v by 1 - beta2**t before the step"),
         Mistake(f(c2=1.0), "only m is bias-corrected; correct v too: "
@@ -513,6 +529,8 @@ def check_adamw_step(adamw_step, *, n_params=4, lr=0.05, beta1=0.9, beta2=0.999,
                     "AdamW avoids: subtract lr * weight_decay * params on its own, outside "
                     "Adam's fraction"),
         ]
+        mistakes += _ignored_eps(eps, partial(_adamw_params, params, grad, m, v, step_t, lr,
+                                              beta1, beta2, wd))
         check_array(got[0], exp_p, "the new params from " + what, mistakes=mistakes,
                     context=context)
     step_t = t if t != 1 else 3

@@ -113,6 +113,9 @@ def _check_step(step_fn, name, *, n_params, lr, momentum, seed, nesterov):
                 "gradients, and the step subtracts lr * b"),
         Mistake(lr * grad, "the buffer holds lr * g: keep lr out of the buffer; it "
                 "accumulates raw gradients and lr multiplies it at the step"),
+        Mistake(-lr * grad, "the buffer holds -lr * g: this is the textbook velocity "
+                "v = momentum * v - lr * g (lesson, section 3), which equals -lr * b. Return "
+                "torch's buffer: it accumulates raw gradients, b = g on the first step"),
         Mistake(beta * grad, f"{first} the buffer starts as the gradient itself, b = g, not "
                 "momentum * g (there is no old buffer to multiply by momentum)"),
     ]
@@ -182,6 +185,9 @@ def _check_step(step_fn, name, *, n_params, lr, momentum, seed, nesterov):
     buf_mistakes = [
         Mistake(beta * buf - grad, "momentum sign error in the buffer: b = momentum * b + g"),
         Mistake(beta * buf + lr * grad, "keep lr out of the buffer: b = momentum * b + g"),
+        Mistake(beta * buf - lr * grad, "this is the textbook velocity v = momentum * v - "
+                "lr * g (lesson, section 3); torch's buffer keeps lr out and adds the gradient: "
+                "b = momentum * b + g"),
         Mistake(beta * buf + (1 - beta) * grad, "the heavy ball adds the whole gradient: "
                 "b = momentum * b + g, not momentum * b + (1 - momentum) * g"),
         Mistake(buf, "return the new buffer, momentum * b + g, not the old one"),
@@ -399,6 +405,10 @@ def check_heavy_ball_rate(heavy_ball_rate, *, cases=None, seed=None):
         except (TypeError, ValueError):
             raise AssertionError(f"{what} should return a number (a float), got "
                                  f"{type(got).__name__} ({ctx}).") from None
+        if got is not None and np.iscomplexobj(got):
+            raise AssertionError(
+                f"{what} returned a complex number, {got} ({ctx}): the rate is a modulus, "
+                "a real number; return the largest np.abs(z) over the roots z.")
         if (got is not None and lam.size > 1 and np.size(got) == lam.size
                 and np.allclose(np.sort(np.ravel(np.asarray(got, dtype=float))),
                                 np.sort(per_direction))):
