@@ -308,3 +308,64 @@ def test_report_shows_the_bug_and_its_repair(sol):
     after = checks.gradient_check_report(sol["sigmoid_backward"])
     assert [line.endswith("WRONG") for line in before[1:]] == [True] * 4 + [False] * 2
     assert all(line.endswith("ok") for line in after[1:])
+
+
+# --- found in review (rev10): each case below passed or got a misleading message before -----
+
+def test_linear_results_in_another_order_are_named():
+    def swapped(g, x, W):
+        return x.T @ g, g.sum(axis=0), g @ W.T
+    rejects(checks.check_linear_backward, swapped, match="just in another order")
+
+
+def _log_of_softmax(Z, y, eps=0.0):
+    """Max subtracted, but the loss from log(P): -inf (or a clipped finite value) where the
+    true class's probability underflows."""
+    n, k = Z.shape
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    P = E / E.sum(axis=1, keepdims=True)
+    return -np.log(P[np.arange(n), y] + eps).mean(), (P - np.eye(k)[y]) / n
+
+
+def test_log_of_an_underflowed_probability_is_caught_with_its_own_message():
+    # the first row of the large-logits test has its true class at -1000, another at +1000
+    checks.check_softmax_cross_entropy_backward(_log_of_softmax)  # moderate logits: fine
+    rejects(checks.check_softmax_cross_entropy_large_logits, _log_of_softmax,
+            match="rounded to 0 and its log is -inf")
+    rejects(checks.check_softmax_cross_entropy_large_logits,
+            lambda Z, y: _log_of_softmax(Z, y, eps=1e-12), match="far too small.*eps")
+
+
+def test_silenced_overflow_gets_a_message_not_just_nan():
+    def quiet(Z, y):
+        with np.errstate(all="ignore"):
+            return _ce(Z, y, shift=False)
+    rejects(checks.check_softmax_cross_entropy_large_logits, quiet,
+            match="NaN or infinity.*Subtract each row's maximum")
+
+
+def test_float32_softmax_passes_on_large_logits():
+    def single(Z, y):
+        loss, grad = softmax_ce_scipy(Z.astype(np.float32), y)
+        return np.float32(loss), grad.astype(np.float32)
+    checks.check_softmax_cross_entropy_large_logits(single)
+
+
+@pytest.mark.parametrize("mask_shape, match", [
+    (lambda s: (1, s[1]), "every column \\(feature\\) is kept or dropped as a whole"),
+    (lambda s: (s[0], 1), "every row \\(sample\\) is kept or dropped as a whole"),
+])
+@pytest.mark.parametrize("kw", [{}, dict(p=0.2, shape=(300, 40), seed=42)])
+def test_dropout_mask_shared_over_a_row_or_column_is_named(mask_shape, match, kw):
+    def shared(x, p, rng, training=True):
+        if not training:
+            return x, None
+        mask = (rng.random(mask_shape(x.shape)) >= p) / (1 - p) * np.ones(x.shape)
+        return x * mask, mask
+    rejects(checks.check_dropout, shared, _back, match=match, **kw)
+
+
+def test_train_step_with_averaged_bias_gradients_is_named(sol):
+    transform = lambda P, G, lr, n: {k: P[k] - lr * (G[k] if k[0] == "W" else G[k] / n)  # noqa: E731
+                                     for k in P}
+    rejects(checks.check_train_step, _step(sol, transform), match="bias gradients were averaged")

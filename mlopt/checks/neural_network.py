@@ -79,6 +79,13 @@ def check_linear_backward(linear_backward, *, batch=5, n_in=3, n_out=2, seed=0):
     context = f"x.shape={x.shape}, W.shape={W.shape}, grad_out.shape={G.shape}"
     got = _unpack(_call(linear_backward, "linear_backward", G, x, W), what,
                   ("grad_x", "grad_W", "grad_b"))
+    shapes = [np.shape(g) for g in got]
+    wanted = [gx.shape, gW.shape, gb.shape]
+    if shapes != wanted and sorted(map(str, shapes)) == sorted(map(str, wanted)):
+        raise AssertionError(
+            f"{what} returned arrays of shapes {shapes}; expected {wanted}, in the order "
+            "`return grad_x, grad_W, grad_b` (the input's gradient first). The three look "
+            "right, just in another order.")
     check_array(got[1], gW, f"grad_W from {what}", context=context, rtol=RTOL, atol=ATOL,
                 mistakes=[
         Mistake(gW.T, "it is transposed: dL/dW must have W's shape (n_in, n_out); the only "
@@ -173,16 +180,27 @@ def _softmax_problem(n, k, seed, scale=3.0):
     return Z, rng.integers(0, k, size=n)
 
 
+_LOG_OF_ZERO = (
+    "a probability rounded to 0 and its log is -inf: in the first row the true class has a "
+    "logit near -1000 and another class one near +1000, so P = exp(-2000) underflows, while "
+    "the loss there is about 2000. Do not take the log of the softmax (nor clip it, nor add "
+    "an eps: that returns a wrong finite loss); compute the log-probabilities directly, "
+    "log P = (Z - m) - log(sum(exp(Z - m), axis=1, keepdims=True)) with m = each ROW's "
+    "maximum, and the loss from log P[i, y[i]]")
+_OVERFLOW = (
+    "np.exp overflowed (exp(1000) is larger than the largest float, 1.8e308). Subtract each "
+    "row's maximum before exponentiating, Z - Z.max(axis=1, keepdims=True): the softmax does "
+    "not change, and every exponent is <= 0")
+
+
 def _raising(fn, name, *args):
     try:
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             return _call(fn, name, *args)
     except FloatingPointError as err:
+        reason = _LOG_OF_ZERO if "divide" in str(err) else _OVERFLOW
         raise AssertionError(
-            f"{name} raised 'FloatingPointError: {err}' on logits of about ±1000: np.exp "
-            "overflowed (exp(1000) is larger than the largest float, 1.8e308) or a log got 0. "
-            "Subtract each row's maximum before exponentiating, Z - Z.max(axis=1, "
-            "keepdims=True): the softmax does not change, and every exponent is <= 0."
+            f"{name} raised 'FloatingPointError: {err}' on logits of about ±1000: {reason}."
         ) from None
 
 
@@ -230,19 +248,43 @@ def check_softmax_cross_entropy_backward(softmax_cross_entropy_backward, *, n=6,
 
 def check_softmax_cross_entropy_large_logits(softmax_cross_entropy_backward, *, n=5, k=3,
                                              seed=0):
-    """The same on logits of about ±1000, with overflow made into an error."""
+    """The same on logits of about ±1000, with overflow made into an error. In the first row
+    the true class sits near -1000 and another near +1000: its probability underflows to 0 and
+    its loss is about 2000, so the log of the softmax (clipped or not) is caught."""
     Z, y = _softmax_problem(n, k, seed, scale=1.0)
     Z = 1000.0 * np.sign(Z) + Z
+    Z[0, y[0]] = -1000.0 - abs(Z[0, y[0]] % 1.0)
+    Z[0, (y[0] + 1) % k] = 1000.0 + abs(Z[0, (y[0] + 1) % k] % 1.0)
     Y = _one_hot(y, k)
     loss, dZ, _ = _softmax_cross_entropy_logits(Z, Y)
     what = "softmax_cross_entropy_backward(logits, y) on logits of ±1000"
     got = _unpack(_raising(softmax_cross_entropy_backward, "softmax_cross_entropy_backward", Z,
                            y), what, ("loss", "grad_logits"))
-    check_array(got[1], dZ, f"grad_logits from {what}", rtol=RTOL, atol=1e-9)
-    check_scalar(got[0], loss, f"loss from {what}", rtol=RTOL, atol=1e-9, mistakes=[
-        Mistake(np.clip(loss, None, -np.log(1e-15)), "the loss was computed from clipped "
-                "probabilities: log(P) of a probability that rounds to 0 is -inf, and clipping "
-                "gives a wrong finite value. Use log P[i, y] = Z[i, y] - logsumexp(Z[i])")])
+    for value, name in ((got[0], "the loss"), (got[1], "grad_logits")):
+        try:
+            finite = bool(np.all(np.isfinite(np.asarray(value, dtype=float))))
+        except (TypeError, ValueError):
+            continue  # not numbers: check_array / check_scalar below say so
+        if not finite:
+            raise AssertionError(
+                f"{what}: {name} contains NaN or infinity (with NumPy's warnings silenced). "
+                f"Either {_OVERFLOW}; or {_LOG_OF_ZERO}.")
+    # a float32 answer cannot resolve logits of 1000 better than 1000 * 6e-8: widen for it
+    single = any(getattr(v, "dtype", np.float64) == np.float32 for v in got)
+    rtol = 1e-3 if single else RTOL
+    check_array(got[1], dZ, f"grad_logits from {what}", rtol=rtol, atol=1e-9)
+    try:
+        too_small = float(np.asarray(got[0], dtype=float).reshape(())) < 0.9 * loss
+    except (TypeError, ValueError):
+        too_small = False
+    if too_small:
+        raise AssertionError(
+            f"loss from {what} is {float(np.asarray(got[0]).reshape(())):.4f}, expected "
+            f"{loss:.4f}: far too small, as when {_LOG_OF_ZERO[:_LOG_OF_ZERO.index('. Do not')]},"
+            " and then clipped or shifted by an eps. Compute the log-probabilities directly, "
+            "log P = (Z - m) - log(sum(exp(Z - m), axis=1, keepdims=True)) with m each row's "
+            "maximum, and the loss from log P[i, y[i]].")
+    check_scalar(got[0], loss, f"loss from {what}", rtol=rtol, atol=1e-9)
 
 
 # --- task 4: dropout -----
@@ -291,6 +333,13 @@ def check_dropout(dropout_forward, dropout_backward, *, p=0.3, shape=(200, 50), 
     if not correct:
         raise AssertionError(f"{what}: each entry of out must be 0 or x / (1 - p) = "
                              f"{1 / (1 - p):.4f} x; got ratios out / x of {values[:5]}.")
+    for axis, shared in ((0, "column (feature)"), (1, "row (sample)")):
+        if (kept == kept.take([0], axis=axis)).all():
+            raise AssertionError(
+                f"{what}: every {shared} is kept or dropped as a whole: the mask was drawn "
+                f"with shape {np.take(x, [0], axis=axis).shape} and broadcast. Dropout drops "
+                "each ENTRY independently: draw the mask with x's full shape, "
+                "rng.random(x.shape) >= p.")
     fraction = kept.mean()
     se = np.sqrt(p * (1 - p) / x.size)
     if abs(fraction - (1 - p)) > 5 * se:
@@ -441,6 +490,10 @@ def check_train_step(train_step, *, n=8, n_in=4, n_hidden=5, n_classes=3, lr=0.5
         ({**expected, "b1": params["b1"], "b2": params["b2"]}, "the biases were not updated"),
         ({k: params[k] - lr * g[k] / n for k in _KEYS}, f"every step is {n} times too small: "
          "the 1/batch was applied twice (once in the loss gradient, once more later)"),
+        ({**expected, "b1": params["b1"] - lr * g["b1"] / n,
+          "b2": params["b2"] - lr * g["b2"] / n}, f"the bias steps are {n} times too small: the "
+         "bias gradients were averaged over the batch (mean), but a layer's backward SUMS "
+         "them, grad.sum(axis=0); the 1/batch is already in the loss gradient (P - Y) / n"),
     ]
     for candidate, message in patterns:
         if all(np.shape(new[k]) == candidate[k].shape
