@@ -340,3 +340,23 @@ ODD_RETURNS = [None, "x", {"a": 1}, (1, 2, 3), [np.zeros(2), 1.0], np.zeros((2, 
 def test_no_check_crashes_on_an_odd_return_value(check, value):
     with pytest.raises(AssertionError):
         check(lambda *args, **kwargs: value)
+
+
+def _central(f, x, h):
+    return np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(len(x))])
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"n": 1, "h": 1e-2, "seed": 41},
+                                    {"n": 6, "h": 1e-4, "seed": 42}])
+def test_central_difference_in_float32_passes(kwargs):
+    """A central difference stored in a float32 array is right to single precision: it must
+    not be told to 'use the argument h' (it does)."""
+    checks.check_central_difference(
+        lambda f, x, h=1e-6: _central(f, x, h).astype(np.float32), **kwargs)
+
+
+@pytest.mark.parametrize("step", [1e-4, 1e-6])
+def test_central_difference_in_float32_with_its_own_step_fails(step):
+    with pytest.raises(AssertionError, match="use the argument h"):
+        checks.check_central_difference(
+            lambda f, x, h=1e-6: _central(f, x, step).astype(np.float32))

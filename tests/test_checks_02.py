@@ -522,3 +522,46 @@ ODD_RETURNS = [None, "x", {"a": 1}, (1, 2, 3), [np.zeros(2), 1.0], np.zeros((2, 
 def test_no_check_crashes_on_an_odd_return_value(check, value):
     with pytest.raises(AssertionError):
         check(lambda *args, **kwargs: value)
+
+
+def _svd_solve(X, y, keep_rule):
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    keep = keep_rule(s)
+    return Vt[keep].T @ ((U[:, keep].T @ y) / s[keep])
+
+
+def test_full_rank_test_rejects_the_normal_equation():
+    """On a full-rank X with kappa = 1e7 the normal equation loses 7 more digits than the SVD."""
+    with pytest.raises(AssertionError, match="what the normal equation gives"):
+        checks.check_lstsq_svd(lambda X, y, rcond=1e-10: np.linalg.solve(X.T @ X, X.T @ y))
+
+
+def test_full_rank_test_rejects_an_absolute_threshold():
+    with pytest.raises(AssertionError, match="threshold is relative"):
+        checks.check_lstsq_svd(
+            lambda X, y, rcond=1e-10: _svd_solve(X, y, lambda s: s > rcond))
+
+
+@pytest.mark.parametrize("check", [checks.check_lstsq_svd,
+                                   checks.check_lstsq_svd_rank_deficient])
+def test_full_matrices_svd_with_a_mask_gets_advice_not_a_traceback(check):
+    """np.linalg.svd(X) returns square U and Vt: a mask of len(s) cannot index them."""
+    def full_matrices(X, y, rcond=1e-10):
+        U, s, Vt = np.linalg.svd(X)
+        keep = s > rcond * s[0]
+        return Vt[keep].T @ ((U[:, keep].T @ y) / s[keep])
+
+    with pytest.raises(AssertionError, match="full_matrices=False"):
+        check(full_matrices)
+
+
+def test_full_matrices_svd_used_correctly_passes():
+    def sliced(X, y, rcond=1e-10):
+        U, s, Vt = np.linalg.svd(X)
+        k = len(s)
+        keep = s > rcond * s[0]
+        return Vt[:k][keep].T @ ((U[:, :k][:, keep].T @ y) / s[keep])
+
+    checks.check_lstsq_svd(sliced)
+    checks.check_lstsq_svd_rank_deficient(sliced)
+    checks.check_lstsq_svd_rank_deficient(sliced, n_samples=3, n_features=6, rank=2, seed=41)

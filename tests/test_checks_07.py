@@ -650,3 +650,38 @@ ODD_RETURNS = [None, "x", {"a": 1}, (1, 2, 3), [np.zeros(2), 1.0], np.zeros((2, 
 def test_no_check_crashes_on_an_odd_return_value(check, value):
     with pytest.raises(AssertionError):
         check(lambda *args, **kwargs: value)
+
+
+def train_float32(X, y, X_val, y_val, lr, batch_size, max_epochs, patience, warmup_steps, seed):
+    """The reference loop with the parameters kept in single precision."""
+    total = max_epochs * math.ceil(len(y) / batch_size)
+    rng = np.random.default_rng(seed)
+    w = np.zeros(X.shape[1], dtype=np.float32)
+    best_val, best_w, best_epoch, wait, t = squared_error(w, X_val, y_val)[0], w.copy(), 0, 0, 0
+    for epoch in range(1, max_epochs + 1):
+        for X_b, y_b in minibatches(X, y, batch_size, rng):
+            step = cosine(lr, total, warmup_steps=warmup_steps)(t) * squared_error(w, X_b, y_b)[1]
+            w = (w - step).astype(np.float32)
+            t += 1
+        val = squared_error(w, X_val, y_val)[0]
+        if val < best_val:
+            best_val, best_w, best_epoch, wait = val, w.copy(), epoch, 0
+        else:
+            wait += 1
+            if wait >= patience:
+                break
+    return best_w, best_epoch
+
+
+def test_train_with_parameters_in_float32_passes():
+    """Single precision is legitimate: the answer is judged at float32 accuracy, not to 1e-6
+    relative on an entry of size 1e-2 (a float32 loop is off there by one unit in the 8th digit)."""
+    checks.check_train_with_early_stopping(train_float32)
+    checks.check_train_with_early_stopping(train_float32, n_train=37, n_features=20,
+                                           batch_size=8, max_epochs=40, patience=10,
+                                           warmup_steps=12, seed=8)
+
+
+def test_train_with_a_constant_rate_is_named():
+    with pytest.raises(AssertionError, match="constant rate lr"):
+        checks.check_train_with_early_stopping(train_variant(constant=True))

@@ -197,7 +197,18 @@ def _lstsq_hint(err, X, y):
 
 
 def _lstsq_value(lstsq_svd, X, y, rcond):
-    got, err = _try(lstsq_svd, "lstsq_svd", X, y, rcond)
+    try:
+        got, err = _try(lstsq_svd, "lstsq_svd", X, y, rcond)
+    except IndexError as index_err:
+        k = min(X.shape)
+        raise AssertionError(
+            _raised("lstsq_svd(X, y, rcond)", index_err, _shapes(X, y))
+            + f" A boolean mask like keep = s > rcond * s.max() has len(s) = {k} entries, so it "
+            f"can only select among {k} rows of Vt or columns of U. np.linalg.svd(X) with the "
+            f"default full_matrices=True returns U of shape {(X.shape[0], X.shape[0])} and Vt "
+            f"of shape {(X.shape[1], X.shape[1])}; use np.linalg.svd(X, full_matrices=False) "
+            f"(U {(X.shape[0], k)}, Vt {(k, X.shape[1])})."
+        ) from None
     if err is not None:
         raise AssertionError(_lstsq_hint(err, X, y))
     _not_a_tuple(got, "lstsq_svd(X, y, rcond)")
@@ -226,6 +237,50 @@ def check_lstsq_svd(lstsq_svd, *, n_samples=8, n_features=3, rcond=1e-10, seed=0
     ]
     check_array(got, expected, "lstsq_svd(X, y, rcond)", mistakes=mistakes,
                 context=_shapes(X, y))
+    _check_full_rank_ill_conditioned(lstsq_svd, rcond, seed)
+
+
+def _check_full_rank_ill_conditioned(lstsq_svd, rcond, seed, kappa=1e7, scale=1e-6):
+    """A full-rank X with singular values from ``scale`` down to ``scale / kappa``, exact fit.
+
+    All singular values are above ``rcond * s.max()`` and must be kept. The SVD recovers the
+    exact coefficients to about kappa·eps = 2e-9; the normal equation, which squares the
+    condition number, only to about kappa²·eps = 2e-2. The small ``scale`` also catches an
+    absolute threshold ``s > rcond``, which here would drop every singular value.
+    """
+    rng = np.random.default_rng(seed + 3000)
+    U, _ = np.linalg.qr(rng.normal(size=(8, 3)))
+    V, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    s = scale * np.array([1.0, 1 / np.sqrt(kappa), 1 / kappa])
+    X = U @ np.diag(s) @ V.T
+    w_true = np.array([1.0, -2.0, 0.5])
+    y = X @ w_true
+    expected = solve_lstsq(X, y, rcond=rcond)
+    got = _lstsq_value(lstsq_svd, X, y, rcond)
+    what = f"lstsq_svd(X, y, rcond={rcond:g})"
+    facts = (f"X.shape={X.shape}, full rank, singular values {s[0]:.0e}, {s[1]:.1e}, "
+             f"{s[2]:.0e} (kappa(X) = {kappa:.0e}), y = X @ {w_true.tolist()} exactly")
+    try:
+        normal = np.linalg.solve(X.T @ X, X.T @ y)
+    except np.linalg.LinAlgError:
+        normal = np.full(3, np.nan)
+    mistakes = [
+        Mistake(np.zeros(3), f"it is all zeros: every singular value is below {rcond:g} in "
+                "absolute terms, but all are above rcond * s.max(); the threshold is relative "
+                "to the largest singular value"),
+    ]
+    keep_abs = s > rcond
+    if keep_abs.any() and not keep_abs.all():
+        absolute = V[:, keep_abs] @ ((U[:, keep_abs].T @ y) / s[keep_abs])
+        mistakes.append(Mistake(absolute, f"you dropped the singular values below {rcond:g} "
+                                "itself; the threshold is relative, rcond * s.max() = "
+                                f"{rcond * s[0]:.0e} here, and all three are above it"))
+    if np.all(np.isfinite(normal)) and not np.allclose(normal, expected, rtol=1e-4):
+        mistakes.append(Mistake(normal, "this is what the normal equation gives, with a "
+                                "relative error near kappa(X)**2 * eps; the SVD does not form "
+                                "X.T @ X and keeps about kappa(X) * eps = 2e-9: "
+                                "w = Vt.T @ ((U.T @ y) / s)"))
+    check_array(got, expected, what, mistakes=mistakes, rtol=1e-6, context=facts)
 
 
 def check_lstsq_svd_rank_deficient(lstsq_svd, *, n_samples=8, n_features=4, rank=2,
