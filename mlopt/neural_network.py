@@ -715,8 +715,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):
     - ``"adam"`` is torch's: :math:`\eta\,\hat m_t/(\sqrt{\hat v_t} + \epsilon)`;
       scikit-learn's "efficient" form :math:`\eta_t m_t / (\sqrt{v_t} + \epsilon)`,
       :math:`\eta_t = \eta\sqrt{1-\beta_2^t}/(1-\beta_1^t)`, equals torch's with
-      :math:`\epsilon\sqrt{1-\beta_2^t}` in place of :math:`\epsilon` (so a smaller eps in
-      the first steps); the two agree as :math:`\epsilon \to 0`;
+      :math:`\epsilon/\sqrt{1-\beta_2^t}` in place of :math:`\epsilon` (a larger eps in
+      the first steps: 31.6 times at :math:`t = 1` for :math:`\beta_2 = 0.999`); the two
+      agree as :math:`\epsilon \to 0`;
     - the stopping rule is scikit-learn's: stop once the training loss (or, with early
       stopping, the validation accuracy) has not improved by ``tol`` on its best for more
       than ``n_iter_no_change`` epochs; then a ``ConvergenceWarning`` at ``max_iter``;
