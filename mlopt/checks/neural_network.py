@@ -604,8 +604,8 @@ def check_faulty_layer(faulty_layer):
         raise AssertionError(f"faulty_layer() should return an integer index into net.layers "
                              f"(0 to 4), got {_describe(got)}.")
     explanations = {
-        4: "layer 4's gradients are right (relative error ~1e-10), and it receives the "
-           "gradient straight from the loss, so it is fine",
+        4: "layer 4's parameter gradients are right (relative error ~1e-9), and it is a "
+           "tested mlopt Linear, so the input gradient it sends down (g @ W.T) is right too",
         2: "layer 2's weight and bias gradients are wrong, but a Linear layer computes them "
            "from its input and the gradient it RECEIVES (x.T @ g, g.sum(0)); its input comes "
            "from the forward pass, which is right. So the gradient it receives is already "
