@@ -277,6 +277,7 @@ class SandboxedExecute(NbGraderPreprocessor):
             self.expected, self.protected = expected, protected
             self.bound_names = bound_names
             self.end = time.monotonic() + self.submission_timeout
+            self.restart_pending = False
             try:
                 self.sandbox.start()
             except SandboxError as err:
@@ -325,12 +326,23 @@ class SandboxedExecute(NbGraderPreprocessor):
 
     # -- cells
 
-    def _deadline(self):
-        return min(time.monotonic() + self.cell_timeout, self.end)
+    def _deadline(self, course_code=False):
+        """End of the current cell. The course's own setup cells may take longer than a
+        learner's cell on a loaded machine (imports): they get at least a minute."""
+        limit = max(self.cell_timeout, 60.0) if course_code else self.cell_timeout
+        return min(time.monotonic() + limit, self.end)
+
+    def _restart_later(self):
+        """The learner's process is gone; start a fresh one only if another cell needs it."""
+        self.sandbox.stop()
+        self.restart_pending = True
 
     def _run(self, cell, index):
         meta = _nbgrader_meta(cell)
         learner = meta.get("solution") or not meta.get("locked")
+        if getattr(self, "restart_pending", False) and time.monotonic() < self.end:
+            self.restart_pending = False
+            self._restart()
         if time.monotonic() >= self.end:
             if meta.get("grade"):
                 cell.outputs.append(_error(
@@ -339,10 +351,14 @@ class SandboxedExecute(NbGraderPreprocessor):
             return
         if learner and not meta.get("grade"):
             self._run_learner(cell, meta)
-        else:
-            if not meta.get("grade"):
-                self._run_learner(cell, meta, replay_only=True)
+        elif meta.get("grade"):
             self._run_trusted(cell, meta)
+        else:
+            # the course's setup cells (imports) are the grader's time, not the learner's
+            started = time.monotonic()
+            self._run_learner(cell, meta, replay_only=True)
+            self._run_trusted(cell, meta)
+            self.end += time.monotonic() - started
 
     def _run_learner(self, cell, meta, replay_only=False):
         """Definitions of a learner (or setup) cell, in the sandbox; export the task's names."""
@@ -355,18 +371,18 @@ class SandboxedExecute(NbGraderPreprocessor):
             self.log.debug("could not transform a cell: %s", err)
         if self.broken:
             return
-        self.sandbox.deadline = self._deadline()
+        self.sandbox.deadline = self._deadline(course_code=replay_only)
         try:
             result = self.sandbox.exec_cell(source, f"<cell {meta.get('grade_id', 'added')}>")
         except SandboxTimeout:
             cell.outputs.append(_error(
                 "TimeLimit", f"the definitions in this cell took longer than "
                 f"{self.cell_timeout:g} s; they were skipped"))
-            self._restart()
+            self._restart_later()
             return
         except SandboxError as err:
             cell.outputs.append(_error("LearnerProcessDied", str(err)))
-            self._restart()
+            self._restart_later()
             return
         finally:
             self.sandbox.deadline = None
@@ -404,10 +420,13 @@ class SandboxedExecute(NbGraderPreprocessor):
         for name in self.exported:
             self.namespace.pop(name, None)
         self.exported = set()
+        started, end = time.monotonic(), self.end
+        self.end = float("inf")       # restarting is the grader's time, not the learner's
         try:
             self.sandbox.start()
             for source, meta in self.replay:
-                self.sandbox.deadline = self._deadline()
+                course_code = bool(meta.get("locked")) and not meta.get("solution")
+                self.sandbox.deadline = self._deadline(course_code)
                 result = self.sandbox.exec_cell(source, f"<cell {meta.get('grade_id', 'added')}>")
                 if not result["error"]:
                     self._export(result["names"], meta)
@@ -416,13 +435,14 @@ class SandboxedExecute(NbGraderPreprocessor):
             self.sandbox.stop()
         finally:
             self.sandbox.deadline = None
+            self.end = end + (time.monotonic() - started)
 
     def _run_trusted(self, cell, meta):
         """A setup or test cell, in the grader's namespace, with the cell's time limit."""
         from mlopt.sandbox import LearnerException, SandboxError, SandboxTimeout
 
         out, err = _Capped(), _Capped()
-        deadline = self._deadline()
+        deadline = self._deadline(course_code=not meta.get("grade"))
         failure = None
         try:
             code = compile(_transform(cell.source), f"<test cell {meta.get('grade_id')}>", "exec")
@@ -441,12 +461,12 @@ class SandboxedExecute(NbGraderPreprocessor):
                          if deadline < self.end else
                          f"the submission's time limit of {self.submission_timeout:g} s")
                 failure = _error("TimeLimit", f"{limit} was reached (an endless loop, or much "
-                                 "too slow?); the learner's process was restarted")
-                self._restart()
+                                 "too slow?); the learner's process was stopped")
+                self._restart_later()
             except SandboxError as error:
                 failure = _error("LearnerProcessDied", f"{error}. "
-                                 "It ran out of memory or crashed; it was restarted")
-                self._restart()
+                                 "It ran out of memory or crashed")
+                self._restart_later()
             except Exception as error:  # noqa: BLE001 -- the test failed: its message is data
                 ename = type(error).__name__
                 evalue = str(error)
