@@ -370,3 +370,9 @@ def test_train_step_with_averaged_bias_gradients_is_named(sol):
     transform = lambda P, G, lr, n: {k: P[k] - lr * (G[k] if k[0] == "W" else G[k] / n)  # noqa: E731
                                      for k in P}
     rejects(checks.check_train_step, _step(sol, transform), match="bias gradients were averaged")
+
+
+def test_shared_mask_detection_leaves_thin_inputs_alone(sol):
+    # a single row (or column) is trivially 'the same in every row': no false alarm there
+    for shape in ((1, 400), (400, 1)):
+        checks.check_dropout(sol["dropout_forward"], sol["dropout_backward"], shape=shape)

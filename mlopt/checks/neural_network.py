@@ -334,7 +334,7 @@ def check_dropout(dropout_forward, dropout_backward, *, p=0.3, shape=(200, 50), 
         raise AssertionError(f"{what}: each entry of out must be 0 or x / (1 - p) = "
                              f"{1 / (1 - p):.4f} x; got ratios out / x of {values[:5]}.")
     for axis, shared in ((0, "column (feature)"), (1, "row (sample)")):
-        if (kept == kept.take([0], axis=axis)).all():
+        if min(x.shape) > 4 and (kept == kept.take([0], axis=axis)).all():
             raise AssertionError(
                 f"{what}: every {shared} is kept or dropped as a whole: the mask was drawn "
                 f"with shape {np.take(x, [0], axis=axis).shape} and broadcast. Dropout drops "
