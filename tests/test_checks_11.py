@@ -164,6 +164,9 @@ FOLD_MISTAKES = {
     "not iterable": (lambda y, k: 3, "got int"),
     "floats": (lambda y, k: [(a + 0.5, b) for a, b in stratified_kfold_indices(y, k)],
                "integer indices"),
+    "whole-number floats": (lambda y, k: [(a.astype(float), b.astype(float))
+                                          for a, b in stratified_kfold_indices(y, k)],
+                            "cannot index an array with floats"),
 }
 
 
@@ -615,11 +618,26 @@ def _report_validation(Cs, X_tr, y_tr, X_va, y_va, X_te, y_te):
     return Cs[i], val[i]
 
 
+def _select_last_of_ties(Cs, X_tr, y_tr, X_va, y_va, X_te, y_te):
+    models = [LogisticRegression(C=C).fit(X_tr, y_tr) for C in Cs]
+    val = [m.score(X_va, y_va) for m in models]
+    i = len(val) - 1 - int(np.argmax(val[::-1]))
+    return Cs[i], models[i].score(X_te, y_te)
+
+
 SELECT_MISTAKES = {
     "selected on test": (_select_by("test"), "the test set was used for selection"),
     "selected on train": (_select_by("train"), "best TRAINING accuracy"),
     "validation score reported": (_report_validation, "is the validation accuracy"),
+    "last of tied C": (_select_last_of_ties, "on a tie take the first C"),
 }
+
+
+def test_a_tie_broken_the_other_way_is_not_called_test_set_selection():
+    # seed 17: the last of the tied C values is also the best on the test split; the learner
+    # chose on validation, so the message must speak of the tie, not of the test set
+    rejects(checks.check_select_then_test, _select_last_of_ties, "on a tie take the first C",
+            seed=17)
 
 
 @pytest.mark.parametrize("case", SELECT_MISTAKES, ids=list(SELECT_MISTAKES))

@@ -90,11 +90,14 @@ def _as_indices(a, n, what):
                                  f"({n},) or an array of indices.")
         return np.flatnonzero(a)
     if a.ndim != 1 or (a.size and not np.issubdtype(a.dtype, np.integer)):
-        if a.ndim == 1 and a.size and np.all(np.mod(a, 1) == 0):
-            a = a.astype(int)
-        else:
-            raise AssertionError(f"{what} should be a 1-D array of integer indices, got "
-                                 f"{_type_name(a)} of dtype {a.dtype}.")
+        if a.ndim == 1 and a.size and np.issubdtype(a.dtype, np.floating) \
+                and np.all(np.mod(a, 1) == 0):
+            raise AssertionError(f"{what} holds whole numbers of dtype {a.dtype}; NumPy cannot "
+                                 "index an array with floats (X[idx] raises IndexError). "
+                                 "Return integer indices, e.g. np.flatnonzero(mask) or "
+                                 "idx.astype(int).")
+        raise AssertionError(f"{what} should be a 1-D array of integer indices, got "
+                             f"{_type_name(a)} of dtype {a.dtype}.")
     return a.astype(int)
 
 
@@ -692,6 +695,12 @@ def check_select_then_test(select_then_test, *, seed=0):
     train = [m.score(X_tr, y_tr) for m in fits]
     i = int(np.argmax(val))
     if not np.isclose(best_C, Cs[i]):
+        tied = [C for C, v in zip(Cs, val) if v == val[i]]
+        if any(np.isclose(best_C, C) for C in tied):
+            raise AssertionError(
+                f"{what}: best_C = {best_C} ties for the best validation accuracy "
+                f"({val[i]:.4f}) with C = {', '.join(str(C) for C in tied if C != best_C)}; on a "
+                f"tie take the first C in Cs (C = {Cs[i]}), as np.argmax does.")
         if np.isclose(best_C, Cs[int(np.argmax(test))]):
             raise AssertionError(
                 f"{what}: best_C = {best_C} is the C with the best TEST accuracy: the test set "
