@@ -590,6 +590,11 @@ PREDICTED_MISTAKES = {
     "array": (lambda w, X, y, b: np.var(2 * (X @ w - y)[:, None] * X, axis=0) / b,
               "single number"),
     "no return": (lambda w, X, y, b: None, "return"),
+    "no factor 2": (lambda w, X, y, b: sigma2_of(w, X, y) / 4 / b * (len(y) - b) / (len(y) - 1),
+                    "4 times too small"),
+    "mean over coordinates": (lambda w, X, y, b: np.mean(np.var(2 * (X @ w - y)[:, None] * X,
+                                                                axis=0))
+                              / b * (len(y) - b) / (len(y) - 1), "SQUARED NORM"),
 }
 
 
@@ -598,6 +603,13 @@ def test_predicted_variance_rejects_typical_mistakes(name):
     fn, message = PREDICTED_MISTAKES[name]
     with pytest.raises(AssertionError, match=re.escape(message)):
         checks.check_predicted_variance(fn)
+
+
+def test_predicted_variance_names_both_slips_when_they_give_the_same_number():
+    # with 4 features, a mean over the coordinates is also 4 times too small
+    fn = PREDICTED_MISTAKES["mean over coordinates"][0]
+    with pytest.raises(AssertionError, match="either .* or .*SQUARED NORM"):
+        checks.check_predicted_variance(fn, n_samples=50, n_features=4, batch_size=3, seed=52)
 
 
 def test_predicted_variance_is_zero_for_the_whole_data_set():

@@ -484,6 +484,19 @@ def check_predicted_variance(predicted_variance, *, n_samples=30, n_features=3, 
         Mistake(float(np.sum(np.var(grads, axis=1))) / b * (n - b) / (n - 1), "take the "
                 "variance over the samples (axis=0) and sum it over the coordinates"),
     ]
+    factor_2 = ("the per-sample gradient of the squared error is 2 (x_i·w - y_i) x_i; without "
+                "the factor 2 its spread σ² is a quarter")
+    per_coordinate = ("σ² is the mean over the samples of the SQUARED NORM ‖∇ℓ_i - ∇f‖² (a sum "
+                      "over the coordinates), not a mean over the coordinates: "
+                      "np.var(grads, axis=0).sum()")
+    p = X.shape[1]
+    if p == 4:                       # both slips give a quarter: name both
+        mistakes.append(Mistake(expected / 4, f"it is 4 times too small: either {factor_2}, or "
+                                f"{per_coordinate}"))
+    else:
+        mistakes.append(Mistake(expected / 4, f"it is 4 times too small: {factor_2}"))
+        if p > 1:
+            mistakes.append(Mistake(expected / p, f"it is {p} times too small: {per_coordinate}"))
     if b > 1:
         mistakes.append(Mistake(np.sqrt(expected), "return the variance itself, not its square "
                                 "root (the standard deviation)"))
