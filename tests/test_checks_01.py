@@ -360,3 +360,12 @@ def test_central_difference_in_float32_with_its_own_step_fails(step):
     with pytest.raises(AssertionError, match="use the argument h"):
         checks.check_central_difference(
             lambda f, x, h=1e-6: _central(f, x, step).astype(np.float32))
+
+
+@pytest.mark.parametrize(("check", "fn"), [
+    (checks.check_mse, lambda w, X, y: np.sum((X @ w - y) ** 2) / len(w)),
+    (checks.check_mse_gradient, lambda w, X, y: 2 / X.shape[1] * X.T @ (X @ w - y)),
+])
+def test_dividing_by_the_number_of_features_is_named(check, fn):
+    with pytest.raises(AssertionError, match="number of features"):
+        check(fn)

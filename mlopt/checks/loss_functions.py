@@ -117,6 +117,9 @@ def check_mse(mse, *, n_samples=5, n_features=3, seed=0):
                 "divides by n"),
         Mistake(np.sum(r**2) / (n - 1) if n > 1 else np.nan,
                 "you divided by n - 1; the MSE is a plain mean, divide by n (np.mean)"),
+        Mistake(np.sum(r**2) / X.shape[1],
+                f"you divided by the number of features ({X.shape[1]}, len(w) or X.shape[1]); "
+                f"the mean is over the samples: divide by n = len(y) = {n}"),
     ]
     got = _call_linear(mse, "mse", w, X, y, "the MSE is np.mean(r**2), a single number")
     _check_number(got, expected, "mse(w, X, y)", mistakes=mistakes, context=_context(w, X, y))
@@ -141,6 +144,9 @@ def check_mse_gradient(mse_gradient, *, n_samples=5, n_features=3, seed=0):
                 "average them over the samples: (2/n) X.T @ r"),
         Mistake(-2 * r[:, None] * X, "you returned one gradient per sample with the wrong sign "
                 "(the source article's `2 * (y - y_pred) * X`); use (2/n) X.T @ (X @ w - y)"),
+        Mistake(2 / X.shape[1] * X.T @ r, f"you divided by the number of features "
+                f"({X.shape[1]}, len(w) or X.shape[1]); the mean is over the samples: "
+                f"(2/n) X.T @ r with n = len(y) = {n}"),
         Mistake(2 / n * X.T * r, "you multiplied element by element (X.T * r), which keeps "
                 "one column per sample, shape (n_features, n_samples); the matrix product "
                 "X.T @ r multiplies and sums over the samples: (2/n) X.T @ r"),
