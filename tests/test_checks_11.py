@@ -386,6 +386,32 @@ def test_threshold_mistakes_are_named(case):
     rejects(checks.check_threshold_for_recall, fn, message)
 
 
+def thr_strict_recall(y, s, target):
+    """`recall > target` instead of `>=`: differs only where a recall equals the target."""
+    for t in np.unique(s)[::-1]:
+        pred = s >= t
+        if np.sum(pred & (y == 1)) / np.sum(y == 1) > target:
+            return float(t), float(np.sum(pred & (y == 1)) / pred.sum())
+
+
+def thr_precision_over_all(y, s, target):
+    t, _ = thr_mlopt(y, s, target)
+    return t, float(np.sum((s >= t) & (y == 1)) / len(y))
+
+
+@pytest.mark.parametrize("kwargs", [dict(n_samples=60, seed=1, target=0.9),
+                                    dict(n_samples=50, seed=10, target=0.8, ties=False)])
+def test_strict_recall_comparison_is_named(kwargs):
+    rejects(checks.check_threshold_for_recall, thr_strict_recall, "not > ", **kwargs)
+
+
+@pytest.mark.parametrize("kwargs", [{}, dict(n_samples=200, seed=9)])
+def test_precision_over_all_samples_is_not_called_a_tie_problem(kwargs):
+    # the default data have a tie at the answer; the message must name the real mistake
+    rejects(checks.check_threshold_for_recall, thr_precision_over_all,
+            "divides TP by the number of ALL samples", **kwargs)
+
+
 def test_the_threshold_data_has_a_tie_at_the_answer():
     y, s = checks.make_scores()
     t = metrics.threshold_for_recall(y, s, 0.95)[0]

@@ -345,6 +345,16 @@ def check_threshold_for_recall(threshold_for_recall_fn, *, n_samples=60, seed=0,
                 "positive for scores >= threshold: the positives at the threshold count.")
         below = distinct[k_ref + 1] if k_ref + 1 < distinct.size else None
         one = below is not None and np.array_equal(pred, s.astype(float) >= below)
+        recalls = [np.mean(s[y == 1].astype(float) >= d) for d in distinct]
+        strict = [d for d, r in zip(distinct, recalls) if r > target]
+        if (np.isclose(r_ref, target, rtol=0, atol=1e-12) and strict
+                and np.array_equal(pred, s.astype(float) >= strict[0])):
+            raise AssertionError(
+                f"{what}: at threshold {t_ref:.4g} the recall is exactly {target} "
+                f"({int(round(r_ref * n_pos))} of {n_pos} positives), which reaches the "
+                f"target: recall >= {target}, not > {target}. Your threshold {t:.6g} predicts "
+                f"{n_more} more sample{'s' if n_more != 1 else ''} positive than needed "
+                f"({context}).")
         raise AssertionError(
             f"{what}: with scores >= {t:.6g}, {n_more} more samples are predicted positive than "
             f"needed; recall {target} is already reached at threshold {t_ref:.4g} with precision "
@@ -365,10 +375,19 @@ def check_threshold_for_recall(threshold_for_recall_fn, *, n_samples=60, seed=0,
             np.sum(strictly & (y == 1)) / strictly.sum(),
             "this is the precision of scores > threshold; the samples whose score equals the "
             "threshold (ties) are predicted positive too"))
+    mistakes.append(Mistake(tp / len(y), "this divides TP by the number of ALL samples; "
+                            "precision divides it by the number of samples PREDICTED positive "
+                            "(scores >= threshold)"))
     at_t = s.astype(float) == t_ref
     if at_t.sum() > 1 and not np.isclose(precision, p_ref, rtol=1e-5):
-        mistakes = [m for m in mistakes if np.isclose(precision, m.value)]
-        if not mistakes:
+        # the precisions of a walk through the sorted samples that stops inside the tie
+        # group: j of its m samples counted, i of them positive
+        n_above, tp_above = int(strictly.sum()), int(np.sum(strictly & (y == 1)))
+        m, a = int(at_t.sum()), int(np.sum(at_t & (y == 1)))
+        partial = [(tp_above + i) / (n_above + j) for j in range(1, m)
+                   for i in range(max(0, j - (m - a)), min(a, j) + 1)]
+        named = [m_ for m_ in mistakes if np.isclose(precision, m_.value)]
+        if not named and any(np.isclose(precision, v, rtol=1e-5) for v in partial):
             raise AssertionError(
                 f"the precision from {what} is {precision:.4f}, expected {p_ref:.4f}: mind the "
                 f"ties: {int(at_t.sum())} samples share the score {t_ref:.6g}, "
