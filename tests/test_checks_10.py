@@ -376,3 +376,13 @@ def test_shared_mask_detection_leaves_thin_inputs_alone(sol):
     # a single row (or column) is trivially 'the same in every row': no false alarm there
     for shape in ((1, 400), (400, 1)):
         checks.check_dropout(sol["dropout_forward"], sol["dropout_backward"], shape=shape)
+
+
+@pytest.mark.parametrize("fn, match", [
+    (lambda Z, y: (_ce(Z, y)[0], (np.exp(Z) / np.exp(Z).sum() - np.eye(Z.shape[1])[y]) / len(y)),
+     "normalized over the whole batch"),
+    (lambda Z, y: (_ce(Z, y)[0], np.eye(Z.shape[1])[y] * (_ce(Z, y)[1] * len(y) + np.eye(
+        Z.shape[1])[y] - 1) / len(y)), "only the true-class entries are filled"),
+])
+def test_softmax_normalization_and_true_class_only_are_named(fn, match):
+    rejects(checks.check_softmax_cross_entropy_backward, fn, match=match)

@@ -215,6 +215,8 @@ def check_softmax_cross_entropy_backward(softmax_cross_entropy_backward, *, n=6,
     got = _unpack(_raising(softmax_cross_entropy_backward, "softmax_cross_entropy_backward", Z,
                            y), what, ("loss", "grad_logits"))
     grad = got[1]
+    whole_batch = ("the softmax was normalized over the whole batch (a sum without axis): each "
+                   "ROW of P must sum to 1, np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)")
     if grad is not None and np.shape(grad) == (n, k):
         with np.errstate(all="ignore"):
             broadcast = (P - y[:, None]) / n
@@ -233,6 +235,11 @@ def check_softmax_cross_entropy_backward(softmax_cross_entropy_backward, *, n=6,
                     "row, P = exp(Z - max) / sum(exp(Z - max), axis=1, keepdims=True)"),
             Mistake(P * (P - Y) / n, "there is no extra factor P: with the log-sum-exp form "
                     "the gradient is exactly (P - Y) / n"),
+            *[Mistake((E / E.sum() - Y) / n, whole_batch) for E in (
+                np.exp(Z), np.exp(Z - Z.max(axis=1, keepdims=True)))],
+            Mistake(Y * (P - 1) / n, "only the true-class entries are filled: every logit gets "
+                    "a gradient, P[i, k] / n for the wrong classes and (P[i, y[i]] - 1) / n for "
+                    "the true one, that is (P - Y) / n"),
         ])
     else:
         check_array(grad, dZ, f"grad_logits from {what}", rtol=RTOL, atol=ATOL, context=context,
