@@ -666,3 +666,22 @@ def test_cv_table_separates_the_misreadings():
                                           one_se_best_fold)]
         picks.append(checks.one_se_reference(alphas, f))
         assert len(set(picks)) == len(picks), (order, picks)
+
+
+# --- review (revd) ---------------------------------------------------------------------------
+
+def one_se_sqrt_n_alphas(alphas, fold_mse):
+    """The standard error divided by sqrt(number of alphas) instead of sqrt(number of folds)."""
+    alphas = np.asarray(alphas)
+    mean = fold_mse.mean(axis=1)
+    se = fold_mse.std(axis=1) / np.sqrt(len(alphas))
+    best = np.argmin(mean)
+    return float(alphas[mean <= mean[best] + se[best]].max())
+
+
+@pytest.mark.parametrize("n_folds", [5, 10])
+@pytest.mark.parametrize("seed", [0, 61, 62])
+def test_one_se_divided_by_the_number_of_alphas_is_named(seed, n_folds):
+    # 11 alphas against 5 or 10 folds: the table puts a mean between the two bands
+    with pytest.raises(AssertionError, match="square root of the number of alphas"):
+        checks.check_one_se_alpha(one_se_sqrt_n_alphas, seed=seed, n_folds=n_folds)

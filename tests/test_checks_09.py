@@ -159,7 +159,7 @@ def newton_pinv(w, X, y):
 @pytest.mark.parametrize(
     ("check", "fn"),
     [pytest.param(checks.check_stable_sigmoid, fn, id=fn.__name__)
-     for fn in (sigmoid_expit, sigmoid_tanh, sigmoid_masks, sigmoid_clipped_exponent,
+     for fn in (sigmoid_expit, sigmoid_masks, sigmoid_clipped_exponent,
                 sigmoid_loop)]
     + [pytest.param(check, fn, id=f"{check.__name__}-{fn.__name__}")
        for fn in (loss_softplus_by_hand, loss_by_label, loss_list)
@@ -493,7 +493,7 @@ def newton_both_unscaled_einsum(w, X, y):
 
 @pytest.mark.parametrize(
     ("check", "fn"),
-    [(checks.check_stable_sigmoid, sigmoid_tanh), (checks.check_stable_sigmoid, sigmoid_masks),
+    [(checks.check_stable_sigmoid, sigmoid_masks),
      (checks.check_logistic_loss, loss_two_softplus),
      (checks.check_logistic_loss_large_logits, loss_two_softplus),
      (checks.check_log_sum_exp, lse_logaddexp_reduce),
@@ -763,3 +763,66 @@ def newton_float32(w, X, y):
 @pytest.mark.parametrize("seed", [0, 41])
 def test_float32_answers_pass(check, fn, seed):
     check(fn, seed=seed)
+
+
+# --- review (revd): small probabilities keep their relative precision --------------------------
+
+def sigmoid_clipped_40(z):
+    return 1 / (1 + np.exp(-np.clip(np.asarray(z, dtype=float), -40, 40)))
+
+
+def sigmoid_plus_eps(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e)) + 1e-30
+
+
+@pytest.mark.parametrize(("fn", "message"), [
+    # (1 + tanh(z/2)) / 2 cancels to exactly 0 for z < -37: sigma(-40) = 4.2e-18 is lost
+    (sigmoid_tanh, "cancels to exactly 0 for z < -37"),
+    (sigmoid_clipped_40, "stable_sigmoid(-100) returned 4.248e-18"),
+    (sigmoid_plus_eps, "adding an eps"),
+])
+def test_a_sigmoid_that_loses_small_probabilities_is_rejected(fn, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_stable_sigmoid(fn)
+
+
+def test_sigmoid_small_probabilities_float32_and_clip_500_still_pass():
+    checks.check_stable_sigmoid(sigmoid_float32)
+    checks.check_stable_sigmoid(lambda z: scipy_expit(np.asarray(z, dtype=np.float32)))
+    checks.check_stable_sigmoid(sigmoid_clipped)          # exact down to z = -300
+
+
+def scipy_expit(z):
+    from scipy.special import expit
+
+    return expit(z)
+
+
+def thr_count_rounded_down(y, s, r):
+    """The k-th highest positive score with k = int(r * P): rounds the count down."""
+    pos = np.sort(s[y == 1])[::-1]
+    t = pos[int(r * len(pos)) - 1]
+    f = s >= t
+    return t, np.sum(f & (y == 1)) / f.sum()
+
+
+def thr_count_rounded_up(y, s, r):
+    """The same with k = ceil(r * P): a valid answer."""
+    pos = np.sort(s[y == 1])[::-1]
+    t = pos[int(np.ceil(r * len(pos) - 1e-9)) - 1]
+    f = s >= t
+    return t, np.sum(f & (y == 1)) / f.sum()
+
+
+@pytest.mark.parametrize("seed", [0, 72])
+def test_threshold_count_rounded_down_is_named(seed):
+    # 0.95 and 0.8 of 20 positives are whole numbers: only the third target (0.93) sees it
+    with pytest.raises(AssertionError, match="so 19 must be flagged, not 18"):
+        checks.check_threshold_for_recall(thr_count_rounded_down, seed=seed)
+
+
+@pytest.mark.parametrize("seed", [0, 71, 72])
+def test_threshold_count_rounded_up_passes(seed):
+    checks.check_threshold_for_recall(thr_count_rounded_up, seed=seed)

@@ -145,6 +145,41 @@ def check_stable_sigmoid(stable_sigmoid, *, shape=(7,), seed=0):
     check_array(got, sigmoid(z_tiny), "stable_sigmoid(z) for |z| from 700 to 1000",
                 atol=1e-15, context=f"z = {np.array2string(z_tiny, separator=', ')}")
 
+    # small probabilities keep their relative precision (lesson 09, section 4): sigma(-100) =
+    # 3.7e-44 is an ordinary double. Clipping z to +-40 (or adding an eps) replaces it by a
+    # number 26 orders of magnitude larger, an error the absolute tolerances above cannot see.
+    # (A clip at +-500, where exp cannot overflow yet, is accepted: exact down to z = -300.)
+    z_small = np.array([-40.0, -100.0, -300.0, 0.0])
+    got = _raising(stable_sigmoid, "stable_sigmoid", z_small, watch_exp=True,
+                   messages={"overflow": _OVERFLOW_SIGMOID})
+    expected = sigmoid(z_small)
+    try:
+        got_arr = np.asarray(got, dtype=float).reshape(z_small.shape)
+    except (TypeError, ValueError):
+        got_arr = None                           # check_array below explains the shape
+    if got_arr is not None:
+        single = getattr(got, "dtype", None) == np.float32
+        keep = expected > (np.finfo(np.float32).tiny if single else 0.0)
+        bad = keep & ~np.isclose(got_arr, expected, rtol=2e-4 if single else 1e-6, atol=0.0)
+        if np.any(bad):
+            k = int(np.flatnonzero(bad)[0])
+            if got_arr[k] == 0.0:
+                raise AssertionError(
+                    f"stable_sigmoid({z_small[k]:g}) returned 0, but sigma({z_small[k]:g}) = "
+                    f"{expected[k]:.4g}, an ordinary double (sigma(z) stays above 0 down to "
+                    "z = -745). A form that computes 1 minus something close to 1, such as "
+                    "(1 + np.tanh(z / 2)) / 2 or 1 - sigma(-z), cancels to exactly 0 for "
+                    "z < -37. Use e = np.exp(-np.abs(z)) and e / (1 + e) for z < 0."
+                )
+            raise AssertionError(
+                f"stable_sigmoid({z_small[k]:g}) returned {got_arr[k]:.4g}, but sigma"
+                f"({z_small[k]:g}) = {expected[k]:.4g}. A tiny probability is still an ordinary "
+                "double (sigma(z) stays above 0 down to z = -745) and keeps its full relative "
+                "precision; clipping z (e.g. np.clip(z, -40, 40)) or adding an eps replaces it "
+                "by a much larger number. Compute e = np.exp(-np.abs(z)) and use e / (1 + e) "
+                "for z < 0, without clipping."
+            )
+
     # "any shape": a 2-D array keeps its shape
     z2 = z_big.reshape(2, 5)
     got = _raising(stable_sigmoid, "stable_sigmoid", z2,
@@ -524,10 +559,12 @@ def _flag_stats(y, scores, t):
                                                           else float("nan"))
 
 
-def check_threshold_for_recall(threshold_for_recall, *, seed=0, min_recalls=(0.95, 0.8)):
+def check_threshold_for_recall(threshold_for_recall, *, seed=0, min_recalls=(0.95, 0.8, 0.93)):
     """Check ``threshold_for_recall(y_true, scores, min_recall) -> (threshold, precision)``:
     the highest threshold whose flags (``scores >= threshold``) reach the recall, and the
-    precision there; any threshold that flags the same samples is accepted."""
+    precision there; any threshold that flags the same samples is accepted. A ``min_recall``
+    times the number of positives that is not a whole number (0.93 of 20) catches a count of
+    positives rounded down instead of up."""
     y, scores = make_scored_sample(seed=seed)
     for min_recall in min_recalls:
         t_ref, prec_ref = threshold_reference(y, scores, min_recall)
@@ -554,7 +591,14 @@ def check_threshold_for_recall(threshold_for_recall, *, seed=0, min_recalls=(0.9
         flagged_ref = scores >= t_ref
         if recall_got < min_recall:
             hint = ""
-            if np.array_equal(scores > t_ref, scores >= t_got):
+            if (n_pos := int(np.sum(y == 1))) and np.isclose(
+                    recall_got, np.floor(min_recall * n_pos) / n_pos) and \
+                    min_recall * n_pos != np.floor(min_recall * n_pos):
+                hint = (f" {min_recall} of {n_pos} positives is {min_recall * n_pos:g}, so "
+                        f"{int(np.ceil(min_recall * n_pos))} must be flagged, not "
+                        f"{int(np.floor(min_recall * n_pos))}: a count of positives computed "
+                        "from min_recall is rounded UP, np.ceil(min_recall * n_positive).")
+            elif np.array_equal(scores > t_ref, scores >= t_got):
                 hint = (" Your flags are those of `scores > threshold`; the samples AT the "
                         "threshold are flagged too (>=).")
             elif np.isclose(t_got, prec_ref) or np.isclose(t_got, min_recall):

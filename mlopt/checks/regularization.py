@@ -461,7 +461,9 @@ def one_se_reference(alphas, fold_mse, ddof=0):
     return float(alphas[mean <= mean[best] + se[best]].max())
 
 
-_CV_MEAN = np.array([1.30, 1.20, 1.11, 1.04, 1.00, 1.01, 1.03, 1.06, 1.09, 1.35, 1.70])
+# 1.031 lies inside one SE of the best for 5 and 10 folds (either ddof) but outside the band
+# of sd / sqrt(11), the SE divided by the root of the number of ALPHAS instead of folds
+_CV_MEAN = np.array([1.30, 1.20, 1.11, 1.04, 1.00, 1.01, 1.031, 1.06, 1.09, 1.35, 1.70])
 _CV_SD = np.array([0.10, 0.10, 0.10, 0.10, 0.10, 0.10, 0.10, 0.30, 0.10, 0.70, 0.10])
 
 
@@ -536,6 +538,10 @@ def check_one_se_alpha(one_se_alpha, *, n_folds=5, seed=0):
             (float(alphas[0]), "this is the first alpha of the list; the alphas are not "
              "necessarily sorted (here: " + order + "), so take the largest alpha that meets "
              "the rule, e.g. alphas[mask].max()"),
+            (float(alphas[mean <= mean[best] + sd[best] / np.sqrt(len(alphas))].max()),
+             "you divided the standard deviation by the square root of the number of alphas; "
+             "the standard error of a mean over K folds divides by sqrt(K), the number of "
+             "folds: fold_mse.std(axis=1) / np.sqrt(fold_mse.shape[1])"),
             (float(best), "you returned the index of the best alpha, not an alpha"),
         ]
         for wrong, message in mistakes:
