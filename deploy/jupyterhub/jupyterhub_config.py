@@ -20,7 +20,8 @@ Users log in with their system password (PAM) and get a JupyterLab server runnin
 themselves (LocalProcessSpawner), so file permissions separate them. The two nbgrader groups
 decide what each sees: learners get the Assignments panel and Validate; instructors also get the
 formgrader, the course list and the "Create Assignment" toolbar (``config/instructor`` vs
-``config/learner`` on ``JUPYTER_CONFIG_PATH``).
+``config/learner`` on ``JUPYTER_CONFIG_PATH``). Both use the course's Validate dialog
+(``mlopt._lab``: one short entry per failing task), as ``make`` does.
 """
 
 import os
