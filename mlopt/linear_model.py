@@ -97,7 +97,12 @@ def solve_normal_equation(X, y):
     Raises
     ------
     ValueError
-        If :math:`X^\top X` is singular (collinear features, or fewer samples than features).
+        If the Cholesky factorization of :math:`X^\top X` breaks down: :math:`X^\top X` is
+        singular (collinear features, or fewer samples than features) and rounding made a pivot
+        zero or negative. Rounding can also leave a tiny positive pivot: then an exactly
+        singular :math:`X^\top X` passes, and one of the infinitely many minimizers is
+        returned without a warning (lesson 02, section 5). Check ``np.linalg.matrix_rank(X)``
+        or use :func:`solve_lstsq` when the rank is in doubt.
 
     Notes
     -----
