@@ -538,7 +538,7 @@ def sgd_returns_tuple(grad_fn, w0, n_samples, batch_size, epochs, schedule, rng)
 
 RUN_SGD_MISTAKES = {
     "global np.random": (sgd_global_shuffle, {}, "same seed gave different results"),
-    "private generator": (sgd_private_generator, {}, "two different seeds gave exactly"),
+    "private generator": (sgd_private_generator, {}, "two different seeds gave the same"),
     "stops when flat": (sgd_stops_when_flat, dict(converged_start=True), "stopped early"),
     "one epoch short, converged": (loop(epochs_delta=-1), dict(converged_start=True),
                                    "stopped early"),

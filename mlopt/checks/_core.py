@@ -6,7 +6,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["Mistake", "call_on_copies", "check_array", "check_scalar", "check_intercept"]
+__all__ = ["Mistake", "call_on_copies", "check_array", "check_scalar", "check_intercept",
+           "check_rng_use"]
 
 IN_PLACE_FIX = "Work on a copy (e.g. `x = x.copy()`, or `x - step` instead of `x -= step`)."
 
@@ -279,3 +280,65 @@ def check_intercept(b, b_ref, what, *, x_mean, y_mean, w, context=""):
         Mistake(-x_mean @ w, f"it misses y.mean(): {rule}"),
     ]
     check_scalar(b, b_ref, what, mistakes=mistakes, context=context)
+
+
+def _show_outcome(value):
+    if np.size(value) == 1:
+        return f"{float(np.asarray(value, dtype=float).reshape(())):.8g}"
+    return _fmt(value, 6)
+
+
+def check_rng_use(run, what, *, seed, outcome="result", source="the random numbers",
+                  fix="rng", same=None, other_seed=True):
+    """Check that a learner's function draws its randomness from its ``rng`` argument, only.
+
+    ``run(s)`` calls the learner's function with ``np.random.default_rng(s)`` and returns what
+    it gave. Two generators with the same seed must give the same outcome (drawing from the
+    global ``np.random`` fails this), and a generator with another seed must give another
+    outcome (a private generator with a fixed seed, or no randomness at all, fails this).
+
+    Parameters
+    ----------
+    run : callable
+        ``run(seed) -> outcome``: one call of the learner's function with a fresh generator.
+    what : str
+        The call being checked, e.g. ``"run_sgd(grad_fn, w0, ...)"``.
+    seed : int
+        The seed of the first two runs; the third uses ``seed + 1``.
+    outcome : str
+        What one run gives, in the singular ("estimate", "result").
+    source : str
+        What should come from ``rng`` ("the batches", "the start vector").
+    fix : str
+        The call that draws it correctly, e.g. ``"rng.permutation(n)"``.
+    same : callable, optional
+        ``same(a, b) -> bool``; by default exact equality (``np.array_equal``).
+    other_seed : bool
+        False where another seed cannot change anything (one batch holding all the data):
+        only reproducibility is checked then.
+
+    Raises
+    ------
+    AssertionError
+        If the same seed gives different outcomes, or different seeds the same outcome.
+
+    Examples
+    --------
+    >>> check_rng_use(lambda s: np.random.default_rng(s).normal(), "draw(rng)", seed=0)
+    >>> check_rng_use(lambda s: np.random.default_rng(0).normal(), "draw(rng)", seed=0)
+    ... # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    AssertionError: draw(rng): two different seeds gave the same result (0.12573022): ...
+    """
+    same = np.array_equal if same is None else same
+    first, again = run(seed), run(seed)
+    if not same(first, again):
+        raise AssertionError(
+            f"{what}: two generators with the same seed gave different {outcome}s "
+            f"({_show_outcome(first)} and {_show_outcome(again)}). Draw {source} from the rng "
+            f"argument ({fix}), not from np.random.*, so that runs are reproducible.")
+    if other_seed and same(first, run(seed + 1)):
+        raise AssertionError(
+            f"{what}: two different seeds gave the same {outcome} ({_show_outcome(first)}): "
+            f"the rng argument is not used for {source}. Use rng as given ({fix}); do not "
+            "create a generator with a fixed seed inside.")

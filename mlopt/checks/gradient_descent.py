@@ -7,7 +7,13 @@ from functools import partial
 import numpy as np
 from sklearn.preprocessing import StandardScaler
 
-from mlopt.checks._core import Mistake, call_on_copies, check_array, check_scalar
+from mlopt.checks._core import (
+    Mistake,
+    call_on_copies,
+    check_array,
+    check_rng_use,
+    check_scalar,
+)
 from mlopt.optimizers import gd
 
 __all__ = ["check_gd_step", "check_gradient_descent", "check_max_stable_lr", "check_standardize",
@@ -377,17 +383,8 @@ def check_largest_curvature(largest_curvature, *, n_params=4, seed=0, top=10.0, 
         return _as_number(largest_curvature(hvp, n_params, k, np.random.default_rng(seed_)),
                           what)
 
-    a, b, c = one(seed + 1), one(seed + 1), one(seed + 2)
-    if a != b:
-        raise AssertionError(
-            f"{what}: two generators with the same seed gave different estimates after one "
-            f"product ({a:.6g} and {b:.6g}). Draw the start vector from the rng argument "
-            "(rng.normal(size=n_params)), not from np.random.*, so that runs are reproducible.")
-    if a == c:
-        raise AssertionError(
-            f"{what}: two different seeds gave the same estimate after one product ({a:.6g}): "
-            "the start vector does not come from the rng argument. Use rng as given "
-            "(rng.normal(size=n_params)); do not create a generator with a fixed seed inside.")
+    check_rng_use(one, f"{what} after one product", seed=seed + 1, outcome="estimate",
+                  source="the start vector", fix="rng.normal(size=n_params)")
 
 
 # --- choosing a learning rate ------------------------------------------------------------------

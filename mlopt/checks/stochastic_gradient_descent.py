@@ -14,7 +14,13 @@ from functools import partial
 
 import numpy as np
 
-from mlopt.checks._core import Mistake, call_on_copies, check_array, check_scalar
+from mlopt.checks._core import (
+    Mistake,
+    call_on_copies,
+    check_array,
+    check_rng_use,
+    check_scalar,
+)
 from mlopt.linear_model import solve_lstsq
 from mlopt.losses import squared_error
 from mlopt.schedules import inverse_time
@@ -381,17 +387,9 @@ def check_run_sgd(run_sgd, *, n_samples=11, n_features=2, batch_size=4, epochs=4
         return np.asarray(run_sgd(grad_fn, w0.copy(), n, b, epochs, schedule,
                                   np.random.default_rng(seed_)), dtype=float)
 
-    again, other = final(seed), final(seed + 1)
-    if not np.allclose(again, got, rtol=1e-12, atol=0):
-        raise AssertionError(
-            f"{what}: two generators with the same seed gave different results ({got} and "
-            f"{again}). Shuffle with the rng argument (pass it to minibatch_indices), not with "
-            "np.random.*, so that a run can be reproduced.")
-    if m > 1 and np.allclose(other, got, rtol=1e-12, atol=0):
-        raise AssertionError(
-            f"{what}: two different seeds gave exactly the same result {got}: the batches do "
-            "not come from the rng argument. Pass rng itself to minibatch_indices in every "
-            "epoch; do not create a generator with a fixed seed inside.")
+    check_rng_use(final, what, seed=seed, source="the batches",
+                  fix="pass rng itself to minibatch_indices in every epoch", other_seed=m > 1,
+                  same=lambda a, b: np.allclose(a, b, rtol=1e-12, atol=0))
 
 
 # --- capstone ----------------------------------------------------------------------------------
@@ -583,15 +581,8 @@ def check_batch_gradient_variance(batch_gradient_variance, *, n_samples=20, n_fe
             f"{what} with batch_size = n = {n} returned {whole:.6g}; a batch of all n samples "
             "drawn without replacement is the whole data set, so its gradient is ∇f(w) and the "
             "variance is exactly 0. Draw the batch without replacement.")
-    a, a2, c = call(b, 50, seed + 1), call(b, 50, seed + 1), call(b, 50, seed + 2)
-    if a != a2:
-        raise AssertionError(
-            f"{what}: two generators with the same seed gave different results ({a:.8g} and "
-            f"{a2:.8g}). Draw the batches from the rng argument, not from np.random.*.")
-    if a == c:
-        raise AssertionError(
-            f"{what}: two different seeds gave the same result ({a:.8g}): the batches do not "
-            "come from the rng argument. Use rng as given; do not create a generator inside.")
+    check_rng_use(lambda seed_: call(b, 50, seed_), what, seed=seed + 1, source="the batches",
+                  fix="rng.choice(n, batch_size, replace=False)")
     few = np.array([call(b, 2, 200 + k) for k in range(20)])
     if few.std() < 0.1 * expected:
         raise AssertionError(
