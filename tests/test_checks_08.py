@@ -685,3 +685,17 @@ def test_one_se_divided_by_the_number_of_alphas_is_named(seed, n_folds):
     # 11 alphas against 5 or 10 folds: the table puts a mean between the two bands
     with pytest.raises(AssertionError, match="square root of the number of alphas"):
         checks.check_one_se_alpha(one_se_sqrt_n_alphas, seed=seed, n_folds=n_folds)
+
+
+def one_se_sd_of_whole_table(alphas, fold_mse):
+    """np.std without an axis: the spread of the whole table, not of the best alpha's folds."""
+    alphas = np.asarray(alphas)
+    mean = fold_mse.mean(axis=1)
+    best = np.argmin(mean)
+    return float(alphas[mean <= mean[best] + fold_mse.std() / np.sqrt(fold_mse.shape[1])].max())
+
+
+def test_one_se_band_too_wide_message_names_both_causes():
+    for fn in (one_se_sd, one_se_sd_of_whole_table):
+        with pytest.raises(AssertionError, match="the band is too wide"):
+            checks.check_one_se_alpha(fn)

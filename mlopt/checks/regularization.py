@@ -523,10 +523,11 @@ def check_one_se_alpha(one_se_alpha, *, n_folds=5, seed=0):
             (float(alphas[mean <= mean[best] + se_best].min()), "this is the SMALLEST alpha "
              "within one standard error of the best; the rule picks the largest one (the strongest "
              "penalty, the simplest model)"),
-            (float(alphas[mean <= mean[best] + sd[best]].max()), "you used one standard "
-             "deviation of the folds; the standard error of the mean over K folds is that "
-             "divided by sqrt(K): "
-             "fold_mse.std(axis=1) / np.sqrt(fold_mse.shape[1])"),
+            (float(alphas[mean <= mean[best] + sd[best]].max()), "this is the alpha that a band "
+             "of one standard deviation of the best alpha's folds picks: the band is too wide "
+             "(a standard deviation not divided by sqrt(K), or one taken over the whole table). "
+             "The standard error of the mean over K folds is the best row's standard deviation "
+             "divided by sqrt(K): fold_mse.std(axis=1) / np.sqrt(fold_mse.shape[1])"),
             (float(alphas[mean - sd / np.sqrt(n_folds) <= mean[best]].max()), "you compared "
              "each alpha's mean minus ITS OWN standard error with the best mean; the rule uses "
              "the best alpha's standard error: mean <= mean[best] + se[best]"),
