@@ -93,7 +93,7 @@ def power_iteration(A, n=None, *, tol=1e-10, max_iter=1000, rng=None):
     ----------
     .. [1] G. H. Golub and C. F. Van Loan, *Matrix Computations*, 4th ed. (2013), §7.3.1
        (the power method) and §8.2.1 (symmetric case, Rayleigh quotient).
-    .. [2] ``notebooks/03_gradient_descent.ipynb``, section 7.
+    .. [2] ``notebooks/03_gradient_descent.ipynb``, section 9.
 
     Examples
     --------
@@ -249,7 +249,7 @@ def backtracking(fun, x, *, lr0=1.0, shrink=0.5, c=1e-4, direction=None, max_shr
     .. [1] J. Nocedal and S. J. Wright, *Numerical Optimization*, 2nd ed. (2006), §3.1,
        Algorithm 3.1 (backtracking line search).
     .. [2] S. Boyd and L. Vandenberghe, *Convex Optimization* (2004), §9.2 (backtracking).
-    .. [3] ``notebooks/03_gradient_descent.ipynb``, section 7.
+    .. [3] ``notebooks/03_gradient_descent.ipynb``, section 9.
 
     Examples
     --------
