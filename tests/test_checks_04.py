@@ -719,3 +719,18 @@ def test_float32_answers_pass(seed):
 def test_capstone_explains_an_odd_return_instead_of_crashing(solution):
     with pytest.raises(AssertionError, match="returned tuple"):
         checks.check_sgd_converges(sgd_returns_tuple, solution["minibatch_gradient"])
+
+
+def test_check_rng_use_tells_the_two_misuses_apart():
+    from mlopt.checks._core import check_rng_use
+
+    def good(seed):
+        return np.random.default_rng(seed).permutation(5)
+
+    check_rng_use(good, "f(rng)", seed=3)
+    with pytest.raises(AssertionError, match="same seed gave different results"):
+        check_rng_use(lambda seed: np.random.permutation(5), "f(rng)", seed=3)
+    with pytest.raises(AssertionError, match="two different seeds gave the same result"):
+        check_rng_use(lambda seed: np.random.default_rng(0).permutation(5), "f(rng)", seed=3)
+    # where another seed cannot change anything, only reproducibility is asked for
+    check_rng_use(lambda seed: np.arange(5), "f(rng)", seed=3, other_seed=False)
