@@ -729,7 +729,7 @@ def test_check_rng_use_tells_the_two_misuses_apart():
 
     check_rng_use(good, "f(rng)", seed=3)
     with pytest.raises(AssertionError, match="same seed gave different results"):
-        check_rng_use(lambda seed: np.random.permutation(5), "f(rng)", seed=3)
+        check_rng_use(lambda seed: np.random.permutation(5), "f(rng)", seed=3)  # noqa: NPY002
     with pytest.raises(AssertionError, match="two different seeds gave the same result"):
         check_rng_use(lambda seed: np.random.default_rng(0).permutation(5), "f(rng)", seed=3)
     # where another seed cannot change anything, only reproducibility is asked for
