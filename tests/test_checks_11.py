@@ -577,7 +577,25 @@ def only_the_classifier(X, y, seed):
     return model[-1], score
 
 
+def standardize_all_then_split(X, y, seed):
+    """The most common form of the leak: X standardized as a whole, then split."""
+    X_tr, X_te, y_tr, y_te = _split(StandardScaler().fit_transform(X), y, seed)
+    model = make_pipeline(SelectKBest(f_classif, k=checks.K_BEST),
+                          LogisticRegression()).fit(X_tr, y_tr)
+    return model, model.score(X_te, y_te)
+
+
+def no_scaler(X, y, seed):
+    X_tr, X_te, y_tr, y_te = _split(X, y, seed)
+    model = make_pipeline(SelectKBest(f_classif, k=checks.K_BEST),
+                          LogisticRegression()).fit(X_tr, y_tr)
+    return model, model.score(X_te, y_te)
+
+
 LEAK_MISTAKES = {
+    "standardized before the split": (standardize_all_then_split,
+                                      "X was standardized as a whole before the split"),
+    "no scaler": (no_scaler, "the Pipeline has no StandardScaler step"),
     "scaler on all data": (fit_scaler_on_all, "a scaler fitted on all the data"),
     "selection on all data": (fit_selection_on_all, "feature selection was fitted on all the"),
     "fitted on everything": (fit_on_everything, "the test set was used for fitting"),

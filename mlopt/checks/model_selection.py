@@ -590,6 +590,24 @@ def _diagnose_pipeline(model, X, y, X_te):
     return None
 
 
+def _diagnose_prescaled(model, X, y, seed):
+    """Name the leak of X standardized as a whole before the split (the returned model then
+    expects pre-scaled input and has no scaler of its own)."""
+    X_all = StandardScaler().fit_transform(X)
+    Xs_tr, Xs_te, y_tr, _ = _split(X_all, y, seed)
+    leaky = make_pipeline(SelectKBest(f_classif, k=K_BEST), LogisticRegression()).fit(Xs_tr, y_tr)
+    try:
+        proba = np.asarray(model.predict_proba(Xs_te))
+    except Exception:  # noqa: BLE001 - not this mistake
+        return None
+    if proba.shape == (len(Xs_te), 2) and np.allclose(proba, leaky.predict_proba(Xs_te),
+                                                      atol=1e-6):
+        return ("X was standardized as a whole before the split, so the scaler was fitted "
+                "on all the data, test rows included, and it is not in the returned Pipeline; "
+                "split first and put StandardScaler() inside the Pipeline")
+    return None
+
+
 def check_honest_fit(honest_fit, *, n_samples=100, n_features=300, seed=0):
     """Check ``honest_fit(X, y, seed)`` -> ``(model, test_score)``: split first with
     ``train_test_split(X, y, test_size=0.25, random_state=seed, stratify=y)``, fit the
@@ -626,7 +644,11 @@ def check_honest_fit(honest_fit, *, n_samples=100, n_features=300, seed=0):
             why = ("it was fitted on all the data, test split included: the test set was "
                    "used for fitting")
         else:
-            why = _diagnose_pipeline(model, X, y, X_te)
+            why = _diagnose_pipeline(model, X, y, X_te) or _diagnose_prescaled(model, X, y, seed)
+        if why is None and not any(isinstance(step, StandardScaler)
+                                   for _, step in getattr(model, "steps", None) or []):
+            why = ("the Pipeline has no StandardScaler step; the three steps are "
+                   "StandardScaler -> SelectKBest -> LogisticRegression, all inside it")
         if why is None:
             why = ("its probabilities on the test split differ from those of a Pipeline "
                    "StandardScaler -> SelectKBest(f_classif, k=10) -> LogisticRegression() "
