@@ -497,6 +497,22 @@ def test_search_mistakes_are_named(case):
     rejects(checks.check_random_search, fn, message)
 
 
+def search_refilling_one_dict(objective, space, n_trials, rng):
+    params, best, best_score, scores = {}, None, -np.inf, []
+    for _ in range(n_trials):
+        for name, (low, high, scale) in space.items():
+            params[name] = _draw(rng, low, high, scale)
+        score = objective(params)
+        scores.append(score)
+        if score > best_score:
+            best, best_score = params, score
+    return best, best_score, scores
+
+
+def test_one_dict_refilled_every_trial_is_named():
+    rejects(checks.check_random_search, search_refilling_one_dict, "They are the LAST trial's")
+
+
 def test_search_is_reproducible_under_its_seed(solution):
     """Same Generator seed, same search; another seed, another search."""
     space = checks.SPACE

@@ -487,8 +487,15 @@ def check_random_search(random_search, *, n_trials=20, seed=0):
                              f"trial scored {rec.scores[i]:.4f}.")
     if not any(all(np.isclose(float(best_params.get(k, np.nan)), c[k]) for k in SPACE)
                and np.isclose(s, rec.scores[i]) for c, s in zip(rec.calls, rec.scores)):
+        last = rec.calls[-1]
+        hint = ""
+        if len(rec.calls) > 1 and all(np.isclose(float(best_params.get(k, np.nan)), last[k])
+                                      for k in SPACE):
+            hint = (" They are the LAST trial's: if one dict is filled again in every trial, "
+                    "best_params points to that dict and is overwritten; build a new dict for "
+                    "each trial (or store a copy).")
         raise AssertionError(f"{what}: best_params = {best_params} are not the parameters of "
-                             f"the best trial, {rec.calls[i]}.")
+                             f"the best trial, {rec.calls[i]}.{hint}")
 
     # the randomness comes from rng, and only from rng
     # (a global generator advances between the calls, so it gives other trials)
