@@ -55,7 +55,6 @@ import contextlib
 import csv
 import hashlib
 import html
-import io
 import os
 import re
 import shutil
@@ -134,30 +133,6 @@ def _transform(source):
     from IPython.core.inputtransformer2 import TransformerManager
 
     return TransformerManager().transform_cell(source)
-
-
-class _Capped(io.TextIOBase):
-    """A text stream that keeps at most ``cap`` characters and counts the rest."""
-
-    def __init__(self, cap=OUTPUT_CAP):
-        self.parts, self.size, self.cap, self.dropped = [], 0, cap, 0
-
-    def writable(self):
-        return True
-
-    def write(self, s):
-        s = str(s)
-        room = max(self.cap - self.size, 0)
-        self.parts.append(s[:room])
-        self.size += min(len(s), room)
-        self.dropped += len(s) - min(len(s), room)
-        return len(s)
-
-    def getvalue(self):
-        text = "".join(self.parts)
-        if self.dropped:
-            text += f"\n... output truncated ({self.dropped} more characters) ...\n"
-        return text
 
 
 class _Alarm:
@@ -439,9 +414,9 @@ class SandboxedExecute(NbGraderPreprocessor):
 
     def _run_trusted(self, cell, meta):
         """A setup or test cell, in the grader's namespace, with the cell's time limit."""
-        from mlopt.sandbox import LearnerException, SandboxError, SandboxTimeout
+        from mlopt.sandbox import CappedWriter, LearnerException, SandboxError, SandboxTimeout
 
-        out, err = _Capped(), _Capped()
+        out, err = CappedWriter(OUTPUT_CAP), CappedWriter(OUTPUT_CAP)
         deadline = self._deadline(course_code=not meta.get("grade"))
         failure = None
         try:

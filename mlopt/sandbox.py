@@ -867,9 +867,17 @@ def bound_names(tree):
     return list(dict.fromkeys(names))
 
 
-class _CappedWriter(io.TextIOBase):
+class CappedWriter(io.TextIOBase):
+    """A text stream that keeps at most ``cap`` characters and counts the rest.
+
+    Printed output of learner code, in the sandbox and (for test cells) in the grader.
+    """
+
     def __init__(self, cap=STDOUT_CAP):
         self.parts, self.size, self.cap, self.dropped = [], 0, cap, 0
+
+    def writable(self):
+        return True
 
     def write(self, s):
         s = str(s)
@@ -966,7 +974,7 @@ class _Worker:
                       **extra)
 
     def do_exec(self, source, filename):
-        out = _CappedWriter()
+        out = CappedWriter()
         error, names, dropped = None, [], 0
         try:
             tree = ast.parse(source, filename)
@@ -989,7 +997,7 @@ class _Worker:
                 before[where] = value.copy()
             elif isinstance(value, np.random.Generator):
                 before[where] = value.bit_generator.state
-        out = _CappedWriter()
+        out = CappedWriter()
         caught = []
         try:
             with _redirect(out), _call_context(context, caught):
