@@ -8,68 +8,35 @@ and stopped at the end of the module. tests/browser drives the same pages in Chr
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from tests.lab_server import serve
+
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISE = "exercises/01_loss_functions_and_gradients/01_loss_functions_and_gradients.ipynb"
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(target):
-    port, token = _free_port(), secrets.token_hex(16)
-    venv = Path(sys.executable).parent.parent
-    args = (f"--no-browser --ServerApp.ip=127.0.0.1 --port={port} "
-            f"--ServerApp.token={token} --ServerApp.port_retries=0")
-    stamp = venv / ".installed"  # -o: never reinstall into the venv running these tests
-    proc = subprocess.Popen(
-        ["make", "--no-print-directory", "-o", str(stamp), target, f"VENV={venv}",
-         f"LAB_ARGS={args}"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"make {target} exited: {proc.stderr.read()[-2000:]}")
-                time.sleep(0.5)
-        else:
-            pytest.fail("JupyterLab did not answer within 60 s")
+def _serve(target, tmp_path_factory):
+    token = secrets.token_hex(16)
+    log = tmp_path_factory.mktemp(target) / "lab.log"
+    with serve(target, cwd=ROOT, token=token, log=log) as base:
         yield base, token
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
-def lab():
-    yield from _serve("lab")
+def lab(tmp_path_factory):
+    yield from _serve("lab", tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
-def lab_instructor():
-    yield from _serve("lab-instructor")
+def lab_instructor(tmp_path_factory):
+    yield from _serve("lab-instructor", tmp_path_factory)
 
 
 def _get(url):

@@ -15,15 +15,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.lab_server import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "mlopt-browser-tests"
@@ -73,12 +71,6 @@ def chromium_path():
     return CHROMIUM
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _copy_course(dest):
     """The course as a fresh clone would have it (plus uncommitted work), in a new git repo."""
     files = subprocess.run(
@@ -105,41 +97,15 @@ def course(tmp_path_factory, chromium_path):
 @pytest.fixture(scope="session")
 def lab(course, tmp_path_factory):
     """``make lab`` (the learner view) on loopback: yields the base URL."""
-    port = _free_port()
-    venv = Path(sys.executable).parent.parent
     home = tmp_path_factory.mktemp("jupyter")
     env = {**os.environ, "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
            "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
            "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "OPENBLAS_NUM_THREADS": "1",
            "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-    args = (f"--no-browser --ServerApp.ip=127.0.0.1 --port={port} "
-            f"--IdentityProvider.token={TOKEN} --ServerApp.port_retries=0 "
-            "--LabApp.expose_app_in_browser=True --MappingKernelManager.cull_idle_timeout=0")
-    log = open(home / "lab.log", "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(
-        ["make", "--no-print-directory", "-o", str(venv / ".installed"), "lab", f"VENV={venv}",
-         f"LAB_ARGS={args}"],
-        cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={TOKEN}", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    pytest.fail(f"make lab exited:\n{(home / 'lab.log').read_text()[-3000:]}")
-                time.sleep(0.5)
-        else:
-            pytest.fail("JupyterLab did not answer within 2 minutes")
+    args = "--LabApp.expose_app_in_browser=True --MappingKernelManager.cull_idle_timeout=0"
+    with serve("lab", cwd=course, token=TOKEN, log=home / "lab.log", extra_args=args, env=env,
+               wait=120) as base:
         yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 @pytest.fixture(scope="session")
