@@ -240,6 +240,13 @@ def check_lstsq_svd(lstsq_svd, *, n_samples=8, n_features=3, rcond=1e-10, seed=0
     _check_full_rank_ill_conditioned(lstsq_svd, rcond, seed)
 
 
+def _with_singular_values(rng, n_samples, s):
+    """A random ``(n_samples, len(s))`` matrix whose singular values are exactly ``s``."""
+    U, _ = np.linalg.qr(rng.normal(size=(n_samples, len(s))))
+    V, _ = np.linalg.qr(rng.normal(size=(len(s), len(s))))
+    return U @ np.diag(s) @ V.T
+
+
 def _check_full_rank_ill_conditioned(lstsq_svd, rcond, seed, kappa=1e7, scale=1e-6):
     """A full-rank X with singular values from ``scale`` down to ``scale / kappa``, exact fit.
 
@@ -348,10 +355,8 @@ def _check_threshold_is_relative(lstsq_svd, X, y, rcond, context):
 def _check_rcond_is_used(lstsq_svd, seed):
     """A full-rank X with singular values (3, 1, 1e-3) and ``rcond=1e-2``: drop the last one."""
     rng = np.random.default_rng(seed + 1000)
-    U, _ = np.linalg.qr(rng.normal(size=(6, 3)))
-    V, _ = np.linalg.qr(rng.normal(size=(3, 3)))
     s = np.array([3.0, 1.0, 1e-3])
-    X = U @ np.diag(s) @ V.T
+    X = _with_singular_values(rng, 6, s)
     y = rng.normal(size=6)
     rcond = 1e-2
     expected = solve_lstsq(X, y, rcond=rcond)
@@ -374,10 +379,8 @@ def _check_small_singular_values_are_kept(lstsq_svd, seed):
     threshold of √rcond on s. So does a threshold of one's own in between.
     """
     rng = np.random.default_rng(seed + 2000)
-    U, _ = np.linalg.qr(rng.normal(size=(7, 3)))
-    V, _ = np.linalg.qr(rng.normal(size=(3, 3)))
     s = np.array([3.0, 1.0, 1e-4])
-    X = U @ np.diag(s) @ V.T
+    X = _with_singular_values(rng, 7, s)
     y = rng.normal(size=7)
     rcond = 1e-6
     expected = solve_lstsq(X, y, rcond=rcond)
@@ -397,10 +400,8 @@ def _check_small_singular_values_are_kept(lstsq_svd, seed):
 def _designed(kappa, scale, seed, n_samples=60, n_features=4):
     """An X with condition number ``kappa`` and largest singular value ``scale``, and w, y."""
     rng = np.random.default_rng(seed)
-    U, _ = np.linalg.qr(rng.normal(size=(n_samples, n_features)))
-    V, _ = np.linalg.qr(rng.normal(size=(n_features, n_features)))
     s = scale * np.logspace(0, -np.log10(kappa), n_features)
-    X = U @ np.diag(s) @ V.T
+    X = _with_singular_values(rng, n_samples, s)
     w = rng.normal(size=n_features)
     return X, w, X @ w
 
