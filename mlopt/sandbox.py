@@ -63,6 +63,7 @@ import time
 import traceback
 import types
 import warnings
+import weakref
 from pathlib import Path
 
 __all__ = ["Sandbox", "Proxy", "SandboxError", "SandboxTimeout", "isolation_level",
@@ -156,7 +157,10 @@ class _Encoder:
 
     def __init__(self, registry, trusted_refs):
         self.registry = registry
-        self.trusted_refs = trusted_refs      # id(obj) -> trusted id, for objects we were given
+        # id(obj) -> (trusted id, weak reference to obj), for objects we were given. The weak
+        # reference is compared on use: once such an object is freed, Python reuses its id, and
+        # a new sandbox object must not be mistaken for the grader's callable.
+        self.trusted_refs = trusted_refs
         self.blobs = []
 
     def array(self, arr):
@@ -205,8 +209,9 @@ class _Encoder:
             return {tag: [self(v, depth + 1) for v in obj]}
         if type(obj) is dict:
             return {"d": [[self(k, depth + 1), self(v, depth + 1)] for k, v in obj.items()]}
-        if id(obj) in self.trusted_refs:
-            return {"tref": self.trusted_refs[id(obj)]}
+        entry = self.trusted_refs.get(id(obj))
+        if entry is not None and entry[1]() is obj:
+            return {"tref": entry[0]}
         return self.ref(obj)
 
     def ref(self, obj):
@@ -343,7 +348,7 @@ def _sandbox_object(ref):
 
 def _trusted_object(ref, type_name, is_callable):
     obj = TrustedRef(ref, type_name)
-    _WORKER.trusted_ids[id(obj)] = ref
+    _WORKER.trusted_ids[id(obj)] = (ref, weakref.ref(obj))
     return obj
 
 

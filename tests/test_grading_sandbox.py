@@ -198,3 +198,23 @@ def test_objects_that_cannot_be_copied_are_passed_by_reference(box):
     assert trial.asked == ["lr"]
     with pytest.raises(AttributeError):
         box.lookup("peek")(trial)
+
+
+def test_a_reused_id_is_not_taken_for_a_grader_callable():
+    """Once a grader callable handed to the sandbox is freed, Python may give its id to a new
+    object (a learner's bound method, say); that object must go back as a sandbox reference,
+    never as the grader's callable (seen: a Pipeline's predict_proba came back as a check's
+    objective)."""
+    import weakref
+
+    from mlopt.sandbox import _Encoder
+
+    class Thing:
+        pass
+
+    given, other = Thing(), Thing()
+    # `other` sits at the id the table remembers, as after `given`'s old slot was reused.
+    trusted = {id(other): (7, weakref.ref(given))}
+    assert "tref" not in _Encoder({}, trusted)(other)
+    trusted = {id(given): (7, weakref.ref(given))}
+    assert _Encoder({}, trusted)(given) == {"tref": 7}
