@@ -599,9 +599,9 @@ def lr_armijo_at_w0(fun, w0, rng):
 
 
 def lr_global_rng(fun, w0, rng):
-    # 2 products from a start drawn from NumPy's global state: the rate changes from call to
-    # call (after 200 products it would agree to the last bit, and nobody could tell)
-    return 0.5 / lc_reference(_fd_hvp(fun, w0), len(w0), 2, np.random)  # noqa: NPY002
+    # 30 products from a start drawn from NumPy's global state: the rate is safe but changes in
+    # its last digits from call to call (after 200 products it would agree to the last bit)
+    return 0.5 / lc_reference(_fd_hvp(fun, w0), len(w0), 30, np.random)  # noqa: NPY002
 
 
 def lr_two_over_power(fun, w0, rng):
@@ -631,6 +631,7 @@ CHOOSE_MISTAKES = {
 @pytest.mark.parametrize("name", CHOOSE_MISTAKES)
 def test_choose_lr_rejects_typical_mistakes(name):
     fn, message = CHOOSE_MISTAKES[name]
+    np.random.seed(3)  # noqa: NPY002 -- the global-state mistake draws from it; same run each time
     with pytest.raises(AssertionError, match=re.escape(message)):
         checks.check_choose_lr(fn)
 
