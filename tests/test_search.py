@@ -6,14 +6,17 @@ import os
 import numpy as np
 import optuna
 import pytest
+from sklearn.model_selection import ParameterSampler
 
 from mlopt.search import (
     best_so_far,
     grid_points,
     grid_search,
+    param_distributions,
     random_search,
     run_workers,
     sample_space,
+    suggest,
     tpe_search,
 )
 
@@ -81,13 +84,175 @@ def test_best_so_far_is_the_running_maximum():
         assert all(best[k] == row[: k + 1].max() for k in range(20))
 
 
-def test_bad_spaces_raise():
-    with pytest.raises(ValueError, match="low > 0"):
-        sample_space({"lr": (0.0, 1.0, "log")}, np.random.default_rng(0))
-    with pytest.raises(ValueError, match="scale"):
-        sample_space({"lr": (0.1, 1.0, "exp")}, np.random.default_rng(0))
+@pytest.mark.parametrize("space, match", [
+    ({"lr": (0.0, 1.0, "log")}, "low > 0"),
+    ({"lr": (0.1, 1.0, "exp")}, "scale"),
+    ({"lr": (1.0, 0.1, "log")}, "low < high"),
+    ({"lr": (0.1, 1.0)}, "must be .low, high, scale."),
+    ({}, "non-empty"),
+    ({"width": (4.0, 64, "log-int")}, "integer bounds"),
+    ({"width": (4, 64.5, "int")}, "integer bounds"),
+    ({"width": (True, 8, "int")}, "integer bounds"),
+    ({"width": (0, 64, "log-int")}, "low >= 1"),
+    ({"x": (0.0, np.inf, "linear")}, "finite"),
+])
+def test_bad_spaces_raise(space, match):
+    for call in (lambda: sample_space(space, np.random.default_rng(0)),
+                 lambda: grid_points(space, 2),
+                 lambda: param_distributions(space)):
+        with pytest.raises(ValueError, match=match):
+            call()
+
+
+def test_bad_budgets_and_grid_counts_raise():
     with pytest.raises(ValueError, match="n_trials"):
         random_search(objective, SPACE, 0, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="n_per_dim"):
+        grid_points(SPACE, 0)
+    with pytest.raises(ValueError, match="a count for each of"):
+        grid_points(SPACE, {"lr": 3, "alpha": 2})            # 'noise' missing
+    with pytest.raises(ValueError, match="a count for each of"):
+        grid_points(SPACE, {"lr": 3, "alpha": 2, "noise": 1, "typo": 2})
+    with pytest.raises(ValueError, match="round to repeated integers"):
+        grid_points({"k": (1, 3, "int")}, 5)                # only 3 integers
+    with pytest.raises(ValueError, match="round to repeated integers"):
+        grid_points({"k": (1, 5, "log-int")}, 5)            # 1, 1.5, 2.2, 3.3, 5 -> 1, 2, 2, 3, 5
+
+
+# --- integer dimensions ----------------------------------------------------------------------
+
+INT_SPACE = {"lr": (1e-4, 1.0, "log"), "width": (1, 64, "log-int"), "depth": (1, 3, "int")}
+
+
+def int_objective(p):
+    """Best at lr = 1e-2, width = 16, depth = 2."""
+    return (-(np.log10(p["lr"]) + 2) ** 2 - (np.log2(p["width"]) - 4) ** 2
+            - (p["depth"] - 2) ** 2)
+
+
+def log_int_pmf(low, high):
+    """P(k) when u ~ U[log(low - 1/2), log(high + 1/2)] and k = round(exp(u)), by hand."""
+    k = np.arange(low, high + 1)
+    return np.log((k + 0.5) / (k - 0.5)) / np.log((high + 0.5) / (low - 0.5))
+
+
+def test_log_int_pmf_by_hand_is_a_distribution():
+    p = log_int_pmf(1, 8)
+    assert p.sum() == pytest.approx(1.0)
+    assert p[0] == pytest.approx(np.log(3) / np.log(17))   # k = 1 owns [1/2, 3/2]
+
+
+@pytest.mark.parametrize("low, high", [(1, 8), (16, 128)])
+def test_log_int_sampling_follows_optunas_rule(low, high):
+    space = {"k": (low, high, "log-int")}
+    n = 20_000
+    rng = np.random.default_rng(0)
+    draws = [sample_space(space, rng)["k"] for _ in range(n)]
+    assert all(type(k) is int for k in draws)
+    freq = np.bincount(np.array(draws) - low, minlength=high - low + 1) / n
+    assert freq.size == high - low + 1 and freq.min() > 0  # both ends reachable
+    pmf = log_int_pmf(low, high)
+    five_se = 5 * np.sqrt(pmf * (1 - pmf) / n)  # a uniform law, or one without the +-1/2,
+    assert np.all(np.abs(freq - pmf) < five_se)  # is off by 0.2 at k = 1 (0.01 here)
+    # the same law as Optuna's own sampler for suggest_int(..., log=True)
+    sampler = optuna.samplers.RandomSampler(seed=0)
+    study = optuna.create_study(sampler=sampler)
+    trial = study.ask()
+    dist = optuna.distributions.IntDistribution(low, high, log=True)
+    ref = np.array([sampler.sample_independent(study, trial, "k", dist) for _ in range(n)])
+    ref_freq = np.bincount(ref - low, minlength=high - low + 1) / n
+    assert np.all(np.abs(ref_freq - pmf) < five_se)
+    # and scikit-learn's searches get the same law from param_distributions
+    np.testing.assert_allclose(param_distributions(space)["k"].pmf(np.arange(low, high + 1)),
+                               log_int_pmf(low, high), rtol=1e-12)
+
+
+def test_int_sampling_is_uniform_over_all_integers_both_ends_included():
+    rng = np.random.default_rng(1)
+    draws = np.array([sample_space({"k": (2, 6, "int")}, rng)["k"] for _ in range(10_000)])
+    freq = np.bincount(draws - 2, minlength=5) / draws.size
+    assert draws.min() == 2 and draws.max() == 6
+    np.testing.assert_allclose(freq, 0.2, atol=0.015)
+    samples = list(ParameterSampler(param_distributions({"k": (2, 6, "int")}), 2000,
+                                    random_state=0))
+    assert {int(p["k"]) for p in samples} == {2, 3, 4, 5, 6}
+
+
+def test_integer_grid_points_are_rounded_ints_including_both_ends():
+    assert [p["w"] for p in grid_points({"w": (4, 64, "log-int")}, 3)] == [4, 16, 64]
+    assert [p["w"] for p in grid_points({"w": (16, 128, "log-int")}, 4)] == [16, 32, 64, 128]
+    assert [p["k"] for p in grid_points({"k": (0, 10, "int")}, 3)] == [0, 5, 10]
+    assert [p["k"] for p in grid_points({"k": (1, 3, "int")}, 3)] == [1, 2, 3]
+    assert [p["w"] for p in grid_points({"w": (4, 64, "log-int")}, 1)] == [16]
+    assert all(type(p["w"]) is int for p in grid_points({"w": (4, 64, "log-int")}, 3))
+
+
+def test_grid_with_a_count_per_dimension():
+    points = grid_points(INT_SPACE, {"lr": 3, "width": 2, "depth": 3})
+    assert len(points) == 18
+    assert sorted({p["lr"] for p in points}) == pytest.approx([1e-4, 1e-2, 1.0])
+    assert sorted({p["width"] for p in points}) == [1, 64]
+    assert sorted({p["depth"] for p in points}) == [1, 2, 3]
+    assert len({tuple(p.values()) for p in points}) == 18  # every combination once
+    assert points[0] == {"lr": 1e-4, "width": 1, "depth": 1}  # first dimension slowest
+    assert points[1]["depth"] == 2
+
+
+@pytest.mark.parametrize("method", ["random", "grid", "tpe"])
+def test_searches_over_integer_dimensions_propose_ints_and_are_reproducible(method):
+    def run(seed):
+        f_calls = []
+
+        def recorded(p):
+            f_calls.append(dict(p))
+            return int_objective(p)
+        if method == "random":
+            out = random_search(recorded, INT_SPACE, 18, np.random.default_rng(seed))
+        elif method == "grid":
+            out = grid_search(recorded, INT_SPACE, {"lr": 3, "width": 2, "depth": 3},
+                              np.random.default_rng(seed))
+        else:
+            out = tpe_search(recorded, INT_SPACE, 18, seed, n_startup_trials=6)
+        return f_calls, out
+
+    calls_a, (best_a, score_a, scores_a) = run(0)
+    calls_b, (_, _, scores_b) = run(0)
+    assert len(calls_a) == 18 and calls_a == calls_b and scores_a == scores_b
+    for p in calls_a:
+        assert type(p["width"]) is int and 1 <= p["width"] <= 64
+        assert type(p["depth"]) is int and 1 <= p["depth"] <= 3
+        assert isinstance(p["lr"], float)
+    assert score_a == max(scores_a) == pytest.approx(int_objective(best_a))
+
+
+def test_suggest_asks_optuna_for_the_right_distributions():
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    trial = study.ask()
+    space = {"a": (0.0, 1.0, "linear"), "b": (1e-3, 1.0, "log"), "c": (2, 9, "int"),
+             "d": (4, 64, "log-int")}
+    params = suggest(trial, space)
+    D = optuna.distributions
+    assert trial.distributions == {"a": D.FloatDistribution(0.0, 1.0),
+                                   "b": D.FloatDistribution(1e-3, 1.0, log=True),
+                                   "c": D.IntDistribution(2, 9),
+                                   "d": D.IntDistribution(4, 64, log=True)}
+    assert [type(params[k]) for k in "abcd"] == [float, float, int, int]
+
+
+def test_param_distributions_work_in_a_scikit_learn_search():
+    from sklearn.experimental import enable_halving_search_cv  # noqa: F401
+    from sklearn.model_selection import HalvingRandomSearchCV
+    from sklearn.neighbors import KNeighborsClassifier
+
+    X = np.random.default_rng(0).normal(size=(120, 3))
+    y = (X[:, 0] > 0).astype(int)
+    space = {"n_neighbors": (1, 30, "log-int"), "p": (1.0, 2.0, "linear")}
+    search = HalvingRandomSearchCV(KNeighborsClassifier(), param_distributions(space),
+                                   n_candidates=9, factor=3, random_state=0, cv=3).fit(X, y)
+    tried = search.cv_results_["params"]
+    assert len(tried) == 9 + 3 + 1
+    assert all(1 <= p["n_neighbors"] <= 30 and 1.0 <= p["p"] <= 2.0 for p in tried)
+    assert all(float(p["n_neighbors"]).is_integer() for p in tried)
 
 
 def optuna_objective(trial):
