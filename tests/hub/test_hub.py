@@ -4,9 +4,9 @@ Run by ``make test-hub`` (as root: it creates system users). It prepares the mac
 ``deploy/jupyterhub/setup.sh`` under a temporary prefix, starts the hub with
 ``deploy/jupyterhub/jupyterhub_config.py`` on free loopback ports, and plays one instructor and
 three learners through the same HTTP endpoints the JupyterLab panels call (formgrader for the
-instructor, the Assignments panel for learners). One learner also logs in with Chromium and
-sees the released chapter in the Assignments panel. Every user, process and file it made is
-removed at the end.
+instructor, the Assignments panel for learners). One learner also logs in with Chromium, sees
+a released chapter in the Assignments panel and fetches it there. Every user, process and file
+it made is removed at the end.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import pwd
 import secrets
 import shutil
 import signal
@@ -210,6 +211,15 @@ def _fill_and_submit(hub, user, chapter, overrides=()):
     hub.action(user, "assignments/submit", data={"assignment_id": chapter, "course_id": COURSE})
 
 
+def _assignments(hub, user):
+    """What the Assignments panel lists for ``user`` (one entry per chapter and state)."""
+    return hub.call(user, "GET", "assignments", params={"course_id": COURSE})["value"]
+
+
+def _uid(user):
+    return pwd.getpwnam(user).pw_uid
+
+
 def _points(chapter):
     nb = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
     return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"]
@@ -230,12 +240,24 @@ def test_a_class_from_release_to_feedback(hub):
         hub.action(inst, f"formgrader/api/assignment/{chapter}/release")
 
     # Learners see both and fetch what they work on (the Assignments panel).
-    listed = hub.call(l1, "GET", "assignments", params={"course_id": COURSE})["value"]
+    listed = _assignments(hub, l1)
     assert {a["assignment_id"] for a in listed} == {CH01, CH03}
     for user, chapters in ((l1, (CH01, CH03)), (l2, (CH01,)), (l3, (CH01,))):
         for chapter in chapters:
             hub.action(user, "assignments/fetch",
                        data={"assignment_id": chapter, "course_id": COURSE})
+
+    # The real browser: learner 2, who has not fetched chapter 03, logs in with Chromium, sees
+    # it under "Released assignments" in the Assignments panel and presses its Fetch button.
+    home2 = Path(os.path.expanduser(f"~{l2}"))
+    fetched03 = home2 / COURSE / CH03 / f"{CH03}.ipynb"
+    status = {a["assignment_id"]: a["status"] for a in _assignments(hub, l2)}
+    assert status == {CH01: "fetched", CH03: "released"} and not fetched03.exists()
+    _learner_fetches_in_the_browser(hub, l2, CH03)
+    assert fetched03.is_file() and fetched03.stat().st_uid == _uid(l2)
+    assert nbformat.read(fetched03, as_version=4).cells, "the fetched chapter is empty"
+    status = {a["assignment_id"]: a["status"] for a in _assignments(hub, l2)}
+    assert status == {CH01: "fetched", CH03: "fetched"}
 
     # Learner 1: the solutions. Learner 2: one typical wrong answer. Learner 3: a notebook
     # broken beyond reading for 01, and nothing for 03.
@@ -253,7 +275,6 @@ def test_a_class_from_release_to_feedback(hub):
     # --- permissions: learner 1 cannot see, read, move or delete anyone else's work -----------
     l2_entry = next(p.name for p in inbound.iterdir() if p.name.startswith(f"{l2}+"))
     assert _run_as(l1, "ls", str(inbound)).returncode != 0, "inbound/ is listable by a learner"
-    home2 = Path(os.path.expanduser(f"~{l2}"))
     assert _run_as(l1, "cat", str(home2 / COURSE / CH01 / f"{CH01}.ipynb")).returncode != 0
     assert _run_as(l1, "mv", str(inbound / l2_entry), str(inbound / "taken")).returncode != 0
     assert _run_as(l1, "rm", "-rf", str(inbound / l2_entry)).returncode != 0
@@ -323,11 +344,14 @@ def test_a_class_from_release_to_feedback(hub):
     assert list((home1 / COURSE / CH01 / "feedback").rglob(f"{CH01}.html"))
     assert _run_as(l1, "cat", str(feedback2[0])).returncode != 0, "feedback readable by others"
 
-    _learner_sees_the_chapter_in_the_browser(hub, l1)
 
+def _learner_fetches_in_the_browser(hub, user, chapter):
+    """Log in with the system password, open the Assignments panel, fetch ``chapter`` there.
 
-def _learner_sees_the_chapter_in_the_browser(hub, user):
-    """Log in with the system password, open the Assignments panel, see chapter 01."""
+    ``user`` has not fetched ``chapter``: it must be listed under "Released assignments" with a
+    Fetch button; after the click it must move to "Downloaded assignments". Screenshots of both
+    states go to ``SCREENSHOTS``.
+    """
     sync_api = pytest.importorskip("playwright.sync_api")
     chromium = shutil.which("chromium")
     if not chromium:
@@ -348,7 +372,15 @@ def _learner_sees_the_chapter_in_the_browser(hub, user):
             page.wait_for_selector(".jp-LabShell", timeout=60_000)
             page.get_by_role("menuitem", name="Nbgrader").click()
             page.get_by_text("Assignment List").click()
-            page.get_by_text(CH01).first.wait_for(timeout=30_000)
+            row = ".list_item:not(.nested_list_item)"      # a chapter, not its notebooks
+            released = page.locator(f"#released_assignments_list {row}", has_text=chapter)
+            released.wait_for(timeout=30_000)
+            assert page.locator("#released_assignments_list_placeholder").is_hidden()
+            page.screenshot(path=str(SCREENSHOTS / "assignments-panel-released.png"))
+            released.get_by_role("button", name="Fetch").click()
+            fetched = page.locator(f"#fetched_assignments_list {row}", has_text=chapter)
+            fetched.wait_for(timeout=60_000)
+            released.wait_for(state="detached", timeout=30_000)
             page.screenshot(path=str(SCREENSHOTS / "assignments-panel.png"))
         except Exception:
             page.screenshot(path=str(SCREENSHOTS / "assignments-panel-failure.png"))
