@@ -233,8 +233,8 @@ def gd_explorer(surface=None, *, lr=0.5, condition_number=10.0, n_steps=50, x0=(
     Explorer
         A VBox of sliders and an output area: ``.children[:-1]`` are the sliders, in the
         order learning rate, condition number (default surface only), number of steps,
-        start :math:`x_1`, start :math:`x_2`; ``.result`` holds ``(fig, result)`` of the
-        latest run.
+        start :math:`\theta_1`, start :math:`\theta_2`; ``.result`` holds ``(fig, result)``
+        of the latest run.
 
     Raises
     ------
@@ -262,7 +262,7 @@ def gd_explorer(surface=None, *, lr=0.5, condition_number=10.0, n_steps=50, x0=(
     --------
     >>> explorer = gd_explorer(lr=0.1, n_steps=20)
     >>> [w.description for w in explorer.children[:-1]]
-    ['lr', 'κ', 'steps', 'x₁ start', 'x₂ start']
+    ['lr', 'κ', 'steps', 'θ₁ start', 'θ₂ start']
     >>> fig, res = explorer.result
     >>> res.nit
     20
@@ -296,7 +296,7 @@ def gd_explorer(surface=None, *, lr=0.5, condition_number=10.0, n_steps=50, x0=(
         controls["condition_number"] = ipywidgets.fixed(condition_number)  # no slider
     controls["n_steps"] = ipywidgets.IntSlider(
         value=n_steps, min=1, max=300, description="steps", **common)
-    for i, (name, lim) in enumerate((("x₁", window.xlim), ("x₂", window.ylim))):
+    for i, (name, lim) in enumerate((("θ₁", window.xlim), ("θ₂", window.ylim))):
         controls[f"x{i + 1}_start"] = ipywidgets.FloatSlider(
             value=x0[i], min=lim[0], max=lim[1], step=0.05, description=f"{name} start",
             **common)

@@ -95,7 +95,7 @@ def test_explorer_builds_and_redraws_on_slider_change():
 def test_explorer_on_a_given_surface_has_no_kappa_slider():
     explorer = gd_explorer(rosenbrock(), lr=1e-3, x0=(-1.5, 2.0), lr_range=(1e-4, 1e-2))
     names = [w.description for w in explorer.children[:-1]]
-    assert names == ["lr", "steps", "x₁ start", "x₂ start"]
+    assert names == ["lr", "steps", "θ₁ start", "θ₂ start"]
     fig, res = explorer.result
     _assert_drawn_path_is_history(fig, res)
     assert "2/L" not in fig.axes[0].get_title()  # no constant Hessian, no threshold
