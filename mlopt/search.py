@@ -435,7 +435,7 @@ def best_so_far(scores):
     return np.maximum.accumulate(np.asarray(scores, dtype=float), axis=-1)
 
 
-def _worker(storage_url, study_name, objective, n_trials, seed):
+def _worker(storage_url, study_name, objective, n_trials, seed, barrier):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -446,7 +446,11 @@ def _worker(storage_url, study_name, objective, n_trials, seed):
         trial.set_user_attr("worker_pid", os.getpid())
         return objective(trial)
 
+    barrier.wait(timeout=_BARRIER_TIMEOUT)  # all workers loaded: the trials start together
     study.optimize(tagged, n_trials=n_trials)
+
+
+_BARRIER_TIMEOUT = 120.0
 
 
 def _storage(url):
@@ -469,6 +473,10 @@ def run_workers(objective, storage_url, study_name, n_trials, n_workers, *, seed
     that exactly ``n_trials`` trials are run in total. Workers do not talk to each other:
     the storage hands out trial numbers and lets every sampler see every finished trial.
     On a cluster, start the same worker on each machine with a storage they all reach.
+    The workers wait at a barrier until all of them have loaded the study, so that their
+    trials start together: the span of the trials (``datetime_start`` of the first to
+    ``datetime_complete`` of the last, kept by Optuna in the storage) excludes starting the
+    processes and loading the study, which ``seconds`` includes.
 
     Parameters
     ----------
@@ -492,12 +500,31 @@ def run_workers(objective, storage_url, study_name, n_trials, n_workers, *, seed
     study : optuna.Study
         Loaded from the storage after all workers finished.
     seconds : float
-        Wall-clock time of the parallel part.
+        Wall-clock time from starting the worker processes to the end of the last one.
 
     Raises
     ------
     RuntimeError
-        If a worker process fails.
+        If a worker process fails (including one that waited more than two minutes at the
+        barrier for a worker that never came).
+
+    Notes
+    -----
+    With Optuna's journal file, every write (a new trial, each suggested parameter, the
+    result) appends a line under a file lock and calls ``fsync``: a few milliseconds each on
+    a disk, during which the other workers wait for the lock. Trials must be long compared
+    with that for several workers to gain.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> def objective(trial):
+    ...     return -(trial.suggest_float("x", -3.0, 3.0) - 1.0) ** 2
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     study, seconds = run_workers(objective, f"journal:{tmp}/study.log", "doc", 6, 2)
+    ...     trials = study.get_trials()
+    >>> sorted(t.number for t in trials), len({t.user_attrs["worker_pid"] for t in trials})
+    ([0, 1, 2, 3, 4, 5], 2)
     """
     import optuna
 
@@ -509,10 +536,12 @@ def run_workers(objective, storage_url, study_name, n_trials, n_workers, *, seed
     shares = [n_trials // n_workers + (i < n_trials % n_workers) for i in range(n_workers)]
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    shares = [share for share in shares if share]
+    barrier = ctx.Barrier(len(shares))
     start = time.perf_counter()
     procs = [ctx.Process(target=_worker, args=(storage_url, study_name, objective, share,
-                                               seed + i))
-             for i, share in enumerate(shares) if share]
+                                               seed + i, barrier))
+             for i, share in enumerate(shares)]
     for p in procs:
         p.start()
     for p in procs:

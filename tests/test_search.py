@@ -295,3 +295,8 @@ def failing_objective(trial):
 def test_a_failed_worker_is_reported(tmp_path):
     with pytest.raises(RuntimeError, match="failed"):
         run_workers(failing_objective, f"journal:{tmp_path / 's.log'}", "bad", 2, 2)
+
+
+def test_more_workers_than_trials_neither_hang_at_the_barrier_nor_run_extra_trials(tmp_path):
+    study, _ = run_workers(optuna_objective, f"journal:{tmp_path / 's.log'}", "few", 1, 2)
+    assert [t.number for t in study.trials] == [0]
