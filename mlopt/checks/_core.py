@@ -99,6 +99,22 @@ def _as_numbers(got, what, where):
         ) from None
 
 
+def as_number(got, what, *, meaning="one number"):
+    """``got`` as a Python float, or an AssertionError that says what it was instead.
+
+    Used by checks whose answer is a single number (a rate, an estimate): None, strings, dicts,
+    tuples, ragged lists and arrays of several values are each named in plain words.
+    """
+    if got is None:
+        raise AssertionError(f"{what} returned None. Did you forget the `return` statement?")
+    values = _as_numbers(got, what, f"; it should be {meaning}")
+    if values.size != 1:
+        kind = (f"an array of shape {values.shape}" if isinstance(got, np.ndarray)
+                else _describe(got))
+        raise AssertionError(f"{what} should return {meaning}; got {kind}.")
+    return float(values.reshape(()))
+
+
 def _single_precision_tolerance(got, expected, rtol, atol):
     """float32 (or float16) answers are legitimate: widen the tolerance to their precision."""
     dtype = getattr(got, "dtype", None)

@@ -9,6 +9,8 @@ from sklearn.preprocessing import StandardScaler
 
 from mlopt.checks._core import (
     Mistake,
+    _as_numbers,
+    as_number,
     call_on_copies,
     check_array,
     check_rng_use,
@@ -203,6 +205,8 @@ def check_max_stable_lr(max_stable_lr, *, n_samples=20, n_features=3, seed=0):
         Mistake(2.0 / n * s_max**2, "this is L itself; return the learning rate 2 / L"),
     ]
     got = _call(max_stable_lr, "max_stable_lr", X, fix="Leave X as it is.")
+    if got is not None:
+        _as_numbers(got, "max_stable_lr(X)", "; it should be one number")  # names a tuple, a str
     if got is not None and np.size(got) > 1:
         hint = (" If it holds one value per singular value: L uses only the largest singular "
                 "value, s.max()."
@@ -313,16 +317,7 @@ def make_curvature_problem(n_params=4, seed=0, top=10.0, second=5.0):
 
 
 def _as_number(got, what):
-    if got is None:
-        raise AssertionError(f"{what} returned None. Did you forget the `return` statement?")
-    if np.size(got) != 1:
-        raise AssertionError(f"{what} should return one number, the estimate of L; got "
-                             f"{type(got).__name__} of shape {np.shape(got)}.")
-    try:
-        return float(np.asarray(got, dtype=float).reshape(()))
-    except (TypeError, ValueError):
-        raise AssertionError(f"{what} should return one number, got {type(got).__name__} "
-                             f"{str(got)[:60]}.") from None
+    return as_number(got, what)
 
 
 def check_largest_curvature(largest_curvature, *, n_params=4, seed=0, top=10.0, second=5.0):

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from mlopt.checks._core import Mistake, call_on_copies, check_array, check_scalar
+from mlopt.checks._core import Mistake, _as_numbers, call_on_copies, check_array, check_scalar
 from mlopt.losses import log_sum_exp, logistic, logistic_hessian, sigmoid
 
 __all__ = [
@@ -357,7 +357,7 @@ def check_log_sum_exp(log_sum_exp_fn, *, n_samples=5, n_classes=3, seed=0):
     context = f"Z.shape={Z.shape}"
     got = _raising(log_sum_exp_fn, "log_sum_exp", Z, fix="Leave Z as it is: `Z - m` makes a "
                    "new array, `Z -= m` changes the caller's.", hint_on_error=_LSE_HINT)
-    shape = np.shape(got) if got is not None else None
+    shape = np.shape(_as_numbers(got, what, "")) if got is not None else None
     if shape == (n_samples, 1):
         raise AssertionError(
             f"{what} has shape {shape}, expected ({n_samples},): one number per row. The "
@@ -502,7 +502,8 @@ def check_newton_reaches_sklearn(newton_step, *, n_samples=300, n_features=4, n_
     w = np.zeros(n_features + 1)
     grad_norms = [float(np.linalg.norm(logistic(w, Xb, y)[1]))]
     for k in range(n_steps):
-        w = np.asarray(newton_step(w, Xb, y), dtype=float)
+        w = _as_numbers(newton_step(w, Xb, y), "newton_step(w, X, y)",
+                        f" after {k} Newton steps; it should be the new w")
         if w.shape != (n_features + 1,) or not np.all(np.isfinite(w)):
             raise AssertionError(
                 f"After {k + 1} Newton steps w is {w!r}: expected finite numbers of shape "

@@ -6,7 +6,14 @@ from functools import partial
 
 import numpy as np
 
-from mlopt.checks._core import Mistake, call_on_copies, check_array, check_scalar
+from mlopt.checks._core import (
+    Mistake,
+    _as_numbers,
+    as_number,
+    call_on_copies,
+    check_array,
+    check_scalar,
+)
 from mlopt.optimizers import gd, sgd
 
 __all__ = [
@@ -526,8 +533,14 @@ def check_acceleration(momentum_step, optimal_momentum, heavy_ball_rate, *, kapp
     def grad_fn(x):
         return A @ x - b
 
-    lr, momentum = optimal_momentum(L, mu)
-    rate = float(heavy_ball_rate(lr, momentum, [mu, L]))
+    pair = _as_numbers(optimal_momentum(L, mu), "optimal_momentum(L, mu)",
+                       "; it should be a pair (lr, momentum)")
+    if pair.shape != (2,):
+        raise AssertionError(f"optimal_momentum(L, mu) should return a pair (lr, momentum); got "
+                             f"{pair.size} value(s) of shape {pair.shape}. Does it pass its test?")
+    lr, momentum = pair
+    rate = as_number(heavy_ball_rate(lr, momentum, [mu, L]), "heavy_ball_rate(lr, momentum, "
+                     "eigenvalues)", meaning="one number, the contraction factor")
     sk = np.sqrt(kappa)
     if not np.isclose(rate, (sk - 1) / (sk + 1), rtol=1e-6):
         raise AssertionError(

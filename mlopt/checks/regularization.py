@@ -8,6 +8,7 @@ import numpy as np
 
 from mlopt.checks._core import (
     Mistake,
+    as_number,
     call_on_copies,
     check_array,
     check_intercept,
@@ -156,7 +157,8 @@ def check_ridge_fit(ridge_fit, *, n_samples=30, n_features=4, alpha=2.0, seed=0)
                 "(divided by their standard deviation); ridge here only centers them, "
                 "Xc = X - X.mean(axis=0), so that w is in the units of X"),
     ]
-    if b is not None and np.size(b) == 1 and np.allclose(w, w_ref, rtol=1e-6, atol=1e-9):
+    if (b is not None and np.size(b) == 1 and np.shape(w) == w_ref.shape
+            and np.allclose(w, w_ref, rtol=1e-6, atol=1e-9)):
         b_global = y_mean - X.mean() * np.sum(w_ref)
         if np.isclose(float(np.asarray(b, dtype=float).reshape(())), b_global) and not \
                 np.isclose(b_global, b_ref):
@@ -501,17 +503,7 @@ def check_one_se_alpha(one_se_alpha, *, n_folds=5, seed=0):
                     fix="Compute new arrays (e.g. `fold_mse.mean(axis=1)`), never sort in place.")
         if got is None:
             raise AssertionError(f"{what} returned None. Did you forget `return`?")
-        if isinstance(got, (str, bytes, dict)) or (np.ndim(got) != 0 and np.size(got) != 1):
-            if isinstance(got, (str, bytes, dict)):
-                raise AssertionError(f"{what} should return one alpha (a number), got "
-                                     f"{type(got).__name__} {got!r:.40} ({context}).")
-            raise AssertionError(f"{what} should return one alpha (a number), got an array of "
-                                 f"shape {np.shape(got)} ({context}).")
-        try:
-            value = float(np.asarray(got, dtype=float).reshape(()))
-        except (TypeError, ValueError):
-            raise AssertionError(f"{what} should return one alpha (a number), got "
-                                 f"{type(got).__name__} ({context}).") from None
+        value = as_number(got, what, meaning=f"one alpha, a number ({context})")
         if any(np.isclose(value, v, rtol=1e-6) for v in valid):
             continue
         se_best = sd[best] / np.sqrt(n_folds)

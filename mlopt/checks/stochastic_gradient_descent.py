@@ -16,6 +16,7 @@ import numpy as np
 
 from mlopt.checks._core import (
     Mistake,
+    as_number,
     call_on_copies,
     check_array,
     check_rng_use,
@@ -538,17 +539,8 @@ def check_batch_gradient_variance(batch_gradient_variance, *, n_samples=20, n_fe
     def call(b_, draws, seed_):
         got = _call(batch_gradient_variance, "batch_gradient_variance", w, X, y, b_, draws,
                     np.random.default_rng(seed_))
-        if got is None:
-            raise AssertionError(f"{what} returned None. Did you forget `return`?")
-        if np.size(got) != 1:
-            raise AssertionError(f"{what} should return one number, the mean of ‖g_B - ∇f‖² "
-                                 f"over the draws; got {type(got).__name__} of shape "
-                                 f"{np.shape(got)}. Sum the squares over the coordinates.")
-        try:
-            return float(np.asarray(got, dtype=float).reshape(()))
-        except (TypeError, ValueError):
-            raise AssertionError(f"{what} should return one number, got "
-                                 f"{type(got).__name__}.") from None
+        return as_number(got, what, meaning="one number, the mean of ‖g_B - ∇f‖² over the "
+                         "draws (sum the squares over the coordinates)")
 
     got = call(b, n_draws, seed)
     if not np.isfinite(got):
