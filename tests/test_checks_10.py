@@ -386,3 +386,100 @@ def test_shared_mask_detection_leaves_thin_inputs_alone(sol):
 ])
 def test_softmax_normalization_and_true_class_only_are_named(fn, match):
     rejects(checks.check_softmax_cross_entropy_backward, fn, match=match)
+
+
+# --- found in audit (fix10): a softmax shifted by the batch's max, transposition with a square
+# W, a train_step that ignores lr -----
+
+def _batch_max_softmax(Z, y):
+    """The max of the whole batch subtracted (Z - Z.max()), not each row's."""
+    n, k = Z.shape
+    E = np.exp(Z - Z.max())
+    P = E / E.sum(axis=1, keepdims=True)
+    return -np.log(P[np.arange(n), y]).mean(), (P - np.eye(k)[y]) / n
+
+
+def _batch_max_log_sum_exp(Z, y):
+    """The same mistake inside an otherwise stable log-sum-exp: log of a zero sum."""
+    n, k = Z.shape
+    S = Z - Z.max()
+    log_p = S - np.log(np.exp(S).sum(axis=1, keepdims=True))
+    return -log_p[np.arange(n), y].mean(), (np.exp(log_p) - np.eye(k)[y]) / n
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("fn", [_batch_max_softmax, _batch_max_log_sum_exp])
+def test_softmax_shifted_by_the_batch_max_is_named_at_every_seed(fn, seed):
+    checks.check_softmax_cross_entropy_backward(fn, seed=seed)  # moderate logits: fine
+    with pytest.raises(AssertionError, match="each row's max, not the batch's") as info:
+        checks.check_softmax_cross_entropy_large_logits(fn, seed=seed)
+    assert "its log is -inf" not in str(info.value)
+    with pytest.raises(AssertionError, match="each row's max, not the batch's"):
+        checks.check_softmax_cross_entropy_large_logits(fn, n=4, k=6, seed=33 + seed)
+
+
+def test_softmax_shifted_by_the_batch_max_is_named_with_warnings_silenced():
+    def quiet(Z, y):
+        with np.errstate(all="ignore"):
+            return _batch_max_softmax(Z, y)
+    rejects(checks.check_softmax_cross_entropy_large_logits, quiet,
+            match="last row only.*each row's max, not the batch's")
+
+
+def test_log_of_zero_and_overflow_keep_their_own_messages_not_the_batch_max_one():
+    with pytest.raises(AssertionError) as info:
+        checks.check_softmax_cross_entropy_large_logits(_log_of_softmax)
+    assert "its log is -inf" in str(info.value) and "not the batch's" not in str(info.value)
+    with pytest.raises(AssertionError) as info:
+        checks.check_softmax_cross_entropy_large_logits(lambda Z, y: _ce(Z, y, shift=False))
+    assert "overflow" in str(info.value) and "not the batch's" not in str(info.value)
+
+
+def test_an_invalid_operation_is_not_called_a_log_of_zero():
+    def zero_over_zero(Z, y):
+        loss, grad = softmax_ce_scipy(Z, y)  # right, then a 0 / 0 everywhere
+        return loss, grad + np.zeros(1) / np.zeros(1)
+    with pytest.raises(AssertionError, match="invalid operation") as info:
+        checks.check_softmax_cross_entropy_large_logits(zero_over_zero)
+    assert "its log is -inf" not in str(info.value)
+
+
+TRANSPOSED = "dL/dW must have W's shape \\(n_in, n_out\\)"
+
+
+@pytest.mark.parametrize("n", [2, 3, 5])
+def test_transposed_weight_gradient_is_named_with_a_square_weight(n):
+    # with a square W the shape cannot give the transposition away: only the values can, and
+    # the message must be the chapter's (not _core's generic "It looks transposed")
+    for wrong in (lambda g, x, W: (g @ W.T, (x.T @ g).T, g.sum(0)),
+                  lambda g, x, W: (g @ W.T, g.T @ x, g.sum(0))):
+        rejects(checks.check_linear_backward, wrong, n_in=n, n_out=n, match=TRANSPOSED)
+        for seed in range(3):
+            rejects(checks.check_linear_backward, wrong, n_in=n, n_out=n, seed=seed,
+                    match=TRANSPOSED)
+
+
+def test_transposed_weight_gradient_gets_the_chapter_message_not_the_generic_one():
+    with pytest.raises(AssertionError) as info:
+        checks.check_linear_backward(lambda g, x, W: (g @ W.T, g.T @ x, g.sum(0)))
+    text = str(info.value)
+    assert "x.T @ grad_out" in text and "It looks transposed" not in text, text
+
+
+@pytest.mark.parametrize("lr", [0.1, 0.5, 2.0])
+def test_train_step_ignoring_lr_is_rejected(sol, lr):
+    def fixed_rate(params, X, y, _lr):
+        return sol["train_step"](params, X, y, 0.5)
+    if lr == 0.5:
+        checks.check_train_step(fixed_rate, lr=lr)  # indistinguishable at the rate it hard-codes
+    else:
+        rejects(checks.check_train_step, fixed_rate, lr=lr,
+                match=f"learning rate of 0.5, not the lr argument \\({lr}\\)")
+    # the notebook's checks call it with lr 0.5, 0.1 and 1.0: the set rejects a fixed rate
+    for rate in (0.5, 0.1, 1.0):
+        try:
+            checks.check_train_step(fixed_rate, lr=rate)
+        except AssertionError:
+            break
+    else:
+        pytest.fail("a train_step that ignores lr passed at all three rates")

@@ -50,3 +50,18 @@ def test_float32_answers_within_single_precision_pass():
     check_scalar(np.float32(np.pi), np.pi, "pi")
     with pytest.raises(AssertionError):      # but a real error in float32 still fails
         check_array((A @ x).astype(np.float32) * 1.001, A @ x, "A @ x")
+
+
+def test_long_1d_results_print_each_wrong_entry_with_digits_that_differ():
+    # more than six entries: the message names entries one by one; with 6 significant digits
+    # 123456.3 against 123456 once read "got 123456, expected 123456"
+    expected = np.full(8, 123456.0)
+    got = expected.copy()
+    got[2] += 0.3
+    got[5] -= 0.4
+    text = message(check_array, got, expected)
+    assert "2 of the 8 values differ, the first at entry 2" in text, text
+    assert "then entry 5" in text, text
+    for clause in text.split("entry ")[1:]:
+        sides = clause.split("got ")[1].split(";")[0].rstrip(".").split(", expected ")
+        assert sides[0] != sides[1], text

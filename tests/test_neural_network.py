@@ -125,6 +125,65 @@ def test_layer_backward_in_float32_equals_float64_to_single_precision(kind, batc
     np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-5)
 
 
+def test_linear_in_float32_stays_float32_and_matches_float64():
+    rng = np.random.default_rng(0)
+    W, b = rng.normal(size=(6, 4)), rng.normal(size=4)
+    x, G = rng.normal(size=(5, 6)), rng.normal(size=(5, 4))
+    ref = Linear.from_weights(W, b)
+    out64 = ref.forward(x)
+    gx64 = ref.backward(G)
+    layer = Linear.from_weights(W.astype(np.float32), b.astype(np.float32))
+    out32 = layer.forward(x.astype(np.float32))
+    gx32 = layer.backward(G.astype(np.float32))
+    for got, want in ((out32, out64), (gx32, gx64), (layer.grad_weight, ref.grad_weight),
+                      (layer.grad_bias, ref.grad_bias)):
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    # and the float64 reference is itself the derivative (the float32 layer is checked against it)
+    np.testing.assert_allclose(ref.grad_weight, x.T @ G, rtol=1e-12)
+    np.testing.assert_allclose(gx64, numerical_gradient(
+        lambda z: float(np.sum(G * Linear.from_weights(W, b).forward(z))), x), rtol=1e-7,
+        atol=1e-9)
+
+
+_FLOATS = st.sampled_from([np.float32, np.float64])
+
+
+@settings(max_examples=30, deadline=None)
+@given(kind=st.sampled_from(sorted(LAYERS)), x_dtype=_FLOATS, w_dtype=_FLOATS, g_dtype=_FLOATS,
+       batch=st.integers(1, 6), n_in=st.integers(1, 5), seed=st.integers(0, 2**16))
+def test_layers_in_any_float_dtype_match_float64(kind, x_dtype, w_dtype, g_dtype, batch, n_in,
+                                                 seed):
+    """Inputs, weights and upstream gradients each in float32 or float64: the results agree
+    with the float64 layer to the precision of the least precise one, and a computation done
+    entirely in float32 stays in float32."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(batch, n_in)).astype(x_dtype)
+    x[np.abs(x) < 1e-2] = 0.5   # away from ReLU's kink
+    if kind == "linear":
+        W, b = rng.normal(size=(n_in, 3)), rng.normal(size=3)
+        ref = Linear.from_weights(W.astype(w_dtype).astype(np.float64),
+                                  b.astype(w_dtype).astype(np.float64))
+        layer = Linear.from_weights(W.astype(w_dtype), b.astype(w_dtype))
+    else:
+        ref, layer = LAYERS[kind](n_in), LAYERS[kind](n_in)
+    out64 = ref.forward(x.astype(np.float64))
+    G = rng.normal(size=out64.shape).astype(g_dtype)
+    gx64 = ref.backward(G.astype(np.float64))
+    out = layer.forward(x)
+    gx = layer.backward(G)
+    single = np.float32 in {x_dtype, g_dtype} | ({w_dtype} if kind == "linear" else set())
+    tol = 1e-5 if single else 1e-12
+    np.testing.assert_allclose(out, out64, rtol=tol, atol=tol)
+    np.testing.assert_allclose(gx, gx64, rtol=10 * tol, atol=10 * tol)
+    for got, want in zip(layer.gradients(), ref.gradients()):
+        np.testing.assert_allclose(got, want, rtol=10 * tol, atol=10 * tol)
+    all32 = x_dtype == g_dtype == np.float32 and (kind != "linear" or w_dtype == np.float32)
+    if all32:
+        assert out.dtype == gx.dtype == np.float32, (out.dtype, gx.dtype)
+        assert all(g.dtype == np.float32 for g in layer.gradients())
+
+
 def test_relu_kink_uses_zero_and_gradient_ignores_upstream_sign():
     relu = ReLU()
     relu.forward(np.array([[-1.0, 0.0, 2.0, 3.0]]))

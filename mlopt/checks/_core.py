@@ -214,11 +214,18 @@ def _difference(got, expected, rtol, atol, label):
     bad = np.flatnonzero(~np.isclose(got, expected, rtol=rtol, atol=atol))
     name = label or (lambda i: f"entry {i}")
     first, *rest = bad
-    later = "; ".join(f"{name(int(i))}: got {got[i]:.6g}, expected {expected[i]:.6g}"
-                      for i in rest[:3])
+
+    def pair(i):
+        # as _fmt_pair: just enough significant digits that the two sides differ
+        for digits in (6, 8, 10, 12, 14, 17):
+            a, b = f"{got[i]:.{digits}g}", f"{expected[i]:.{digits}g}"
+            if a != b:
+                break
+        return f"got {a}, expected {b}"
+
+    later = "; ".join(f"{name(int(i))}: {pair(i)}" for i in rest[:3])
     return (f"{len(bad)} of the {got.size} values differ, the first at {name(int(first))}: "
-            f"got {got[first]:.6g}, expected {expected[first]:.6g}"
-            + (f"; then {later}." if later else "."))
+            f"{pair(first)}" + (f"; then {later}." if later else "."))
 
 
 def check_scalar(got, expected, what, *, mistakes=(), rtol=1e-6, atol=1e-9, context=""):

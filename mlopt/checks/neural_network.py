@@ -193,12 +193,57 @@ _OVERFLOW = (
     "not change, and every exponent is <= 0")
 
 
+_BATCH_MAX = (
+    "the last row's logits all lie near -1000, far below the batch's largest logit (about "
+    "+1000): subtracting the maximum of the whole batch (Z - Z.max()) puts every exponent of "
+    "that row near -2000, exp rounds them all to 0, and the row's softmax is 0 / 0 (or the log "
+    "of a zero sum). Subtract each row's max, not the batch's: "
+    "Z - Z.max(axis=1, keepdims=True)")
+_INVALID = (
+    "an invalid operation (0 / 0, inf - inf or inf / inf) produced NaN. Subtract each row's "
+    "maximum before exponentiating, Z - Z.max(axis=1, keepdims=True), and compute the "
+    "log-probabilities as (Z - m) - log(sum(exp(Z - m), axis=1, keepdims=True))")
+_UNDERFLOW_GAP = 700.0  # exp(-700) ~ 1e-304; from about exp(-745) on, exp rounds to 0
+
+
+def _batch_max_rows(grad, Z):
+    """True if the non-finite rows of ``grad`` are exactly rows of ``Z`` lying entirely
+    ``_UNDERFLOW_GAP`` below the batch's maximum: the signature of ``Z - Z.max()``."""
+    try:
+        grad = np.asarray(grad, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    if grad.shape != Z.shape:
+        return False
+    bad = ~np.isfinite(grad).all(axis=1)
+    far = Z.max(axis=1) < Z.max() - _UNDERFLOW_GAP
+    return bool(bad.any()) and not bool((bad & ~far).any())
+
+
+def _quiet_gradient(fn, *args):
+    """The learner's gradient with NumPy's floating-point errors silenced (None if it fails)."""
+    try:
+        with np.errstate(all="ignore"):
+            got = fn(*(a.copy() for a in args))
+        return got[1] if isinstance(got, (tuple, list)) and len(got) == 2 else None
+    except Exception:  # noqa: BLE001 (a diagnosis only: the loud call already failed)
+        return None
+
+
 def _raising(fn, name, *args):
     try:
         with np.errstate(over="raise", invalid="raise", divide="raise"):
             return _call(fn, name, *args)
     except FloatingPointError as err:
-        reason = _LOG_OF_ZERO if "divide" in str(err) else _OVERFLOW
+        text = str(err)
+        if _batch_max_rows(_quiet_gradient(fn, *args), args[0]):
+            reason = _BATCH_MAX
+        elif "overflow" in text:
+            reason = _OVERFLOW
+        elif "divide by zero" in text:
+            reason = _LOG_OF_ZERO
+        else:  # "invalid value": 0/0 and the like, no logarithm involved
+            reason = _INVALID
         raise AssertionError(
             f"{name} raised 'FloatingPointError: {err}' on logits of about ±1000: {reason}."
         ) from None
@@ -257,11 +302,17 @@ def check_softmax_cross_entropy_large_logits(softmax_cross_entropy_backward, *, 
                                              seed=0):
     """The same on logits of about ±1000, with overflow made into an error. In the first row
     the true class sits near -1000 and another near +1000: its probability underflows to 0 and
-    its loss is about 2000, so the log of the softmax (clipped or not) is caught."""
+    its loss is about 2000, so the log of the softmax (clipped or not) is caught. The last row
+    lies entirely near -1000, so a softmax shifted by the batch's maximum instead of each row's
+    is 0 / 0 there, at every seed."""
     Z, y = _softmax_problem(n, k, seed, scale=1.0)
     Z = 1000.0 * np.sign(Z) + Z
     Z[0, y[0]] = -1000.0 - abs(Z[0, y[0]] % 1.0)
     Z[0, (y[0] + 1) % k] = 1000.0 + abs(Z[0, (y[0] + 1) % k] % 1.0)
+    if n >= 2:
+        # the last row lies entirely near -1000, about 2000 below the batch's maximum: a
+        # softmax shifted by the batch's max (Z - Z.max()) instead of each row's is 0 / 0 there
+        Z[-1] = -1000.0 - np.abs(Z[-1] % 1.0)
     Y = _one_hot(y, k)
     loss, dZ, _ = _softmax_cross_entropy_logits(Z, Y)
     what = "softmax_cross_entropy_backward(logits, y) on logits of ±1000"
@@ -273,6 +324,9 @@ def check_softmax_cross_entropy_large_logits(softmax_cross_entropy_backward, *, 
         except (TypeError, ValueError):
             continue  # not numbers: check_array / check_scalar below say so
         if not finite:
+            if _batch_max_rows(got[1], Z):
+                raise AssertionError(f"{what}: grad_logits contains NaN or infinity in the last "
+                                     f"row only (with NumPy's warnings silenced): {_BATCH_MAX}.")
             raise AssertionError(
                 f"{what}: {name} contains NaN or infinity (with NumPy's warnings silenced). "
                 f"Either {_OVERFLOW}; or {_LOG_OF_ZERO}.")
@@ -510,6 +564,15 @@ def check_train_step(train_step, *, n=8, n_in=4, n_hidden=5, n_classes=3, lr=0.5
         if np.shape(new[k]) != params[k].shape:
             raise AssertionError(f"{what}: new_params['{k}'] has shape {np.shape(new[k])}, "
                                  f"expected {params[k].shape} like params['{k}'].")
+    new_f = {k: np.asarray(new[k], dtype=float) for k in _KEYS}
+    rate = (sum(np.vdot(params[k] - new_f[k], g[k]) for k in _KEYS)
+            / sum(np.vdot(g[k], g[k]) for k in _KEYS))
+    if rate > 0 and all(np.allclose(new_f[k], params[k] - rate * g[k], rtol=RTOL, atol=ATOL)
+                        for k in _KEYS):
+        raise AssertionError(
+            f"{what} is wrong: the step has the right direction but a learning rate of "
+            f"{rate:.4g}, not the lr argument ({lr}). Use lr itself, params - lr * grad, not a "
+            "fixed rate or a rate of your own.")
     if set(wrong) <= {"W1", "b1"}:
         hint = ("the output layer's update is right, so the error is below it: the gradient "
                 "sent back through W2 (grad_Z @ W2.T) or the ReLU mask (from the hidden "
