@@ -4,21 +4,31 @@ Standard library only (it runs before the environment exists, with any Python 3.
 
     python3 -m mlopt._update            # from the repository root
 
-What it does, in this order, and never anything else:
+Your work may be changes you have not committed (answers typed into ``exercises/``, lessons
+you ran, notes, files you added), commits of your own (``git commit -am "my answers"``), or
+both. What the update does, in this order, and never anything else:
 
-1. ``git fetch``, then stop with an explanation if the update cannot be a fast-forward (the
-   checkout has commits of its own) or if git is in the middle of something.
-2. Back up every file that differs from the last update (your answers in ``exercises/``,
-   lessons you ran or edited, files you added) to ``backups/<date-time>/``, same paths.
-3. Lessons whose only changes are outputs (you ran them) are reset: the update brings freshly
-   executed ones.
-4. Every other change of yours that the update would overwrite (an exercise or a lesson that
-   changed in the course too) is renamed ``NAME.mine.ipynb`` beside the new version, so the
-   new version takes its place and your version stays there to copy answers from.
-5. ``git merge --ff-only`` to the newest course. Your other changes stay as they are.
+1. ``git fetch``; stop with an explanation if git is in the middle of a merge or rebase.
+2. Back up every file you changed since the course version you have (committed or not) to
+   ``backups/<date-time>/``, same paths; if you made commits, also name them with a branch,
+   ``backup-<date-time>``. Nothing below happens before this backup exists.
+3. Bring the course in: a fast-forward when you have no commits of your own, otherwise a merge
+   commit on top of yours. Where the course changed a file you changed too:
 
-Nothing of yours is deleted: everything changed is in the backup first, and the backups folder
-is ignored by git.
+   * a lesson you only ran (its outputs differ, no cell text does) becomes the course's
+     version: the update brings freshly executed lessons;
+   * any other notebook (an exercise with your answers, a lesson with your notes) becomes the
+     course's version, and yours is kept whole beside it as ``NAME.mine.ipynb``;
+   * any other file is merged by git. If git cannot merge it, the update stops and puts
+     everything back as it was (same commits, same files), naming the files to merge by hand.
+
+4. Your uncommitted changes go back in place, by the same rules where the course changed the
+   same file (a text file git can merge gets both changes, otherwise yours goes beside it as
+   ``NAME.mine.EXT``), except lessons you only ran: they stay reset to the course's freshly
+   executed outputs. Everything else of yours is kept exactly as it was.
+
+Nothing of yours is deleted: it is in the backup before anything changes, and the backups
+folder is ignored by git. Every step is printed.
 """
 
 from __future__ import annotations
@@ -27,21 +37,37 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["main", "only_outputs_differ"]
+__all__ = ["main", "only_outputs_differ", "update"]
 
 
 class UpdateError(RuntimeError):
     """The update cannot go ahead; the message says why and what to do."""
 
 
+def _run(args, cwd):
+    return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+
+
 def _git(*args, cwd, check=True):
-    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    result = _run(args, cwd)
     if check and result.returncode != 0:
         raise UpdateError(f"git {' '.join(args)} failed:\n{result.stderr.strip()}")
     return result.stdout
+
+
+def _show(root, rev, path):
+    """The bytes of ``path`` at commit ``rev``, or None if it does not exist there."""
+    result = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=root, capture_output=True)
+    return result.stdout if result.returncode == 0 else None
+
+
+def _names(root, *args):
+    return set(_git("diff", "--name-only", "--no-renames", "-z", *args, cwd=root)
+               .split("\0")) - {""}
 
 
 def _cells(text):
@@ -60,6 +86,8 @@ def only_outputs_differ(old_text, new_text):
     >>> only_outputs_differ(a, b), only_outputs_differ(a, b.replace("x = 1", "x = 2"))
     (True, False)
     """
+    if old_text is None or new_text is None:
+        return False
     try:
         return _cells(old_text) == _cells(new_text)
     except (ValueError, AttributeError, TypeError):
@@ -67,19 +95,12 @@ def only_outputs_differ(old_text, new_text):
 
 
 def _changed_files(root):
-    """Files that differ from HEAD: modified, deleted, or new and not ignored."""
-    out = _git("status", "--porcelain", "-z", "--untracked-files=all", cwd=root)
-    entries, changed = out.split("\0"), {}
-    i = 0
-    while i < len(entries):
-        entry = entries[i]
-        i += 1
-        if not entry:
-            continue
-        code, path = entry[:2], entry[3:]
-        if code[0] in "RC":  # a rename: the next entry is the old name
-            i += 1
-        changed[path] = code
+    """Uncommitted changes: ``{path: two-letter status}``, modified, deleted or new."""
+    out = _git("status", "--porcelain", "-z", "--untracked-files=all", "--no-renames", cwd=root)
+    changed = {}
+    for entry in out.split("\0"):
+        if entry:
+            changed[entry[3:]] = entry[:2]
     return changed
 
 
@@ -100,71 +121,247 @@ def _aside(root, path):
     raise UpdateError(f"too many copies beside {path}")
 
 
-def update(root, *, remote_ref="@{u}", log=print):
-    """Run the update in the checkout at ``root``; returns the backup folder (or None)."""
-    root = Path(root).resolve()
-    if not (root / ".git").exists():
-        raise UpdateError(f"{root} is not a git checkout: download the course again instead.")
-    for busy in ("MERGE_HEAD", "REBASE_HEAD", "rebase-merge", "rebase-apply"):
-        if (root / ".git" / busy).exists():
-            raise UpdateError("git is in the middle of a merge or rebase: finish or abort it "
-                              "(git merge --abort / git rebase --abort), then run make update.")
-    try:
-        upstream = _git("rev-parse", "--abbrev-ref", remote_ref, cwd=root).strip()
-    except UpdateError as error:
-        raise UpdateError("this branch follows no remote branch, so there is nothing to update "
-                          "from (git branch --set-upstream-to=origin/main).") from error
-    log(f"Fetching the newest course ({upstream}) ...")
-    _git("fetch", "--quiet", cwd=root)
-    head = _git("rev-parse", "HEAD", cwd=root).strip()
-    new = _git("rev-parse", remote_ref, cwd=root).strip()
-    if head == new:
-        log("Already up to date: nothing changed.")
-        return None
-    if subprocess.run(["git", "merge-base", "--is-ancestor", "HEAD", remote_ref],
-                      cwd=root).returncode != 0:
-        raise UpdateError("this checkout has commits of its own, so the newest course cannot "
-                          "simply be laid over it. Nothing was changed. Merge by hand "
-                          f"(git merge {upstream}) or ask for help.")
+class _Update:
+    """One run of the update; every method logs what it does to the learner's files."""
 
-    _git("reset", "--quiet", cwd=root)  # unstage (the files themselves are not touched)
-    changed = _changed_files(root)
-    incoming = set(_git("diff", "--name-only", "-z", "HEAD", remote_ref, cwd=root)
-                   .split("\0")) - {""}
-    backup = None
-    if changed:
-        backup = root / "backups" / time.strftime("%Y%m%d-%H%M%S")
-        for path in changed:
+    def __init__(self, root, remote_ref, log):
+        self.root, self.remote_ref, self.log = root, remote_ref, log
+
+    def git(self, *args, check=True):
+        return _git(*args, cwd=self.root, check=check)
+
+    def rel(self, path):
+        return Path(path).relative_to(self.root)
+
+    # -- where the course and the learner both changed a file -------------------------------
+
+    def settle(self, path, old, mine, new, stage):
+        """The course changed ``path`` and so did the learner: put the right bytes in place.
+
+        ``old``: the file as the learner's version of the course had it; ``mine``: the
+        learner's; ``new``: the course's now (None where a side deleted it). Writes the result
+        to the working tree (and stages it when ``stage``), keeping the learner's version
+        beside it where it is not the result. Returns the path if the file must be staged.
+        """
+        target = self.root / path
+        if mine is None and new is None:
+            return None  # deleted on both sides
+        if mine is None:  # the learner deleted it, the course changed it: take the course's
+            self.log(f"  {path}: deleted by you, changed in the course: the course's version "
+                     "is back")
+            return self.write(path, new, stage)
+        if new is None:  # the course removed it: keep the learner's beside, out of the course
+            aside = _aside(self.root, path)
+            aside.parent.mkdir(parents=True, exist_ok=True)
+            aside.write_bytes(mine)
+            if target.exists():
+                target.unlink()
+            if stage:
+                self.git("rm", "--quiet", "--cached", "--ignore-unmatch", "--", path)
+            self.log(f"  {path}: the course removed it; yours is now {self.rel(aside)}")
+            return None
+        if path.endswith(".ipynb"):
+            if _is_lesson(path) and only_outputs_differ(_text(old), _text(mine)):
+                self.log(f"  {path}: only outputs changed (you ran it): the course's new "
+                         "version replaces it")
+                return self.write(path, new, stage)
+            return self.notebook(path, old, mine, new, stage)
+        return "merge"  # a text file: git's merge decides
+
+    def notebook(self, path, old, mine, new, stage):
+        """A notebook changed on both sides: the course's in place, the learner's beside it."""
+        aside = _aside(self.root, path)
+        aside.write_bytes(mine)
+        self.log(f"  {path}: changed by you and in the course: yours is now "
+                 f"{self.rel(aside)}, the new version takes its place")
+        return self.write(path, new, stage)
+
+    def write(self, path, data, stage):
+        target = self.root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        if stage:
+            self.git("add", "--", path)
+        return path
+
+    def restore(self, changed, saved):
+        """Put the learner's uncommitted changes back exactly (after ``git reset --hard``)."""
+        for path, code in changed.items():
+            if path in saved:
+                self.write(path, saved[path], stage=False)
+            elif "D" in code:
+                (self.root / path).unlink(missing_ok=True)
+
+    # -- the run --------------------------------------------------------------------------------
+
+    def run(self):
+        root = self.root
+        git_dir = Path(self.git("rev-parse", "--absolute-git-dir").strip())
+        for busy in ("MERGE_HEAD", "REBASE_HEAD", "CHERRY_PICK_HEAD", "rebase-merge",
+                     "rebase-apply"):
+            if (git_dir / busy).exists():
+                raise UpdateError("git is in the middle of a merge or rebase: finish or abort it "
+                                  "(git merge --abort / git rebase --abort), then run make "
+                                  "update.")
+        try:
+            upstream = self.git("rev-parse", "--abbrev-ref", self.remote_ref).strip()
+        except UpdateError as error:
+            raise UpdateError("this branch follows no remote branch, so there is nothing to "
+                              "update from (git branch --set-upstream-to=origin/main).") from error
+        self.log(f"Fetching the newest course ({upstream}) ...")
+        self.git("fetch", "--quiet")
+        head = self.git("rev-parse", "HEAD").strip()
+        new = self.git("rev-parse", self.remote_ref).strip()
+        if _run(["merge-base", "--is-ancestor", new, head], root).returncode == 0:
+            self.log("Already up to date: nothing changed.")
+            return None
+        base = self.git("merge-base", head, new).strip()
+        own_commits = base != head
+
+        self.git("reset", "--quiet")  # unstage (the files themselves are not touched)
+        changed = _changed_files(root)
+        committed = _names(root, base, head) if own_commits else set()
+        incoming = _names(root, base, new)
+
+        # 1. the backup, before anything changes
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        backup = root / "backups" / stamp
+        saved = {}
+        for path in sorted(set(changed) | committed):
             source = root / path
             if source.is_file():
                 (backup / path).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, backup / path)
-        log(f"Backed up {len(changed)} changed file(s) to {backup.relative_to(root)}/")
+                saved[path] = (backup / path).read_bytes()
+        if saved:
+            self.log(f"Backed up {len(saved)} file(s) you changed to "
+                     f"{backup.relative_to(root)}/")
+        branch = f"backup-{stamp}" if own_commits else None
+        if branch:
+            self.git("branch", branch, head)
+            self.log(f"Your commits are also kept on the branch {branch}.")
 
-    for path, code in sorted(changed.items()):
-        source = root / path
-        if _is_lesson(path) and code == " M":
-            old = _git("show", f"HEAD:{path}", cwd=root)
-            if only_outputs_differ(old, source.read_text(encoding="utf-8")):
-                _git("checkout", "HEAD", "--", path, cwd=root)
-                log(f"  {path}: only outputs changed (you ran it): reset, the update brings "
-                    "a fresh run")
+        # 2. a clean tree for git; put everything back if anything goes wrong
+        blocking = [p for p, code in changed.items() if code == "??" and p in incoming]
+        try:
+            self.git("reset", "--quiet", "--hard", "HEAD")
+            for path in blocking:
+                (root / path).unlink()
+            if own_commits:
+                self.merge(upstream, head, new, base, committed & incoming)
+            else:
+                self.git("merge", "--ff-only", "--quiet", new)
+        except BaseException:
+            if (git_dir / "MERGE_HEAD").exists():
+                self.git("merge", "--abort", check=False)
+            self.git("reset", "--quiet", "--hard", head, check=False)
+            self.restore(changed, saved)
+            if branch:  # the commits are still where they were
+                self.git("branch", "--quiet", "-D", branch, check=False)
+            raise
+
+        # 3. the uncommitted changes go back
+        moved = _names(root, head, "HEAD")
+        for path, code in sorted(changed.items()):
+            mine = saved.get(path)
+            if (_is_lesson(path) and code == " M"
+                    and only_outputs_differ(_text(_show(root, head, path)), _text(mine))):
+                self.log(f"  {path}: only outputs changed (you ran it): reset, the update "
+                         "brings a fresh run")
                 continue
-        if path in incoming and source.is_file():
-            aside = _aside(root, path)
-            shutil.move(source, aside)
-            if code != "??":
-                _git("checkout", "HEAD", "--", path, cwd=root)
-            log(f"  {path}: changed by you and in the course: yours is now "
-                f"{aside.relative_to(root)}, the new version takes its place")
-        elif path in incoming and code == " D":
-            _git("checkout", "HEAD", "--", path, cwd=root)  # deleted by you, changed upstream
-        else:
-            log(f"  {path}: yours, kept as it is")
+            if path not in moved:
+                if mine is None:
+                    (root / path).unlink(missing_ok=True)  # deleted by the learner
+                else:
+                    self.write(path, mine, stage=False)
+                self.log(f"  {path}: yours, kept as it is")
+                continue
+            now = _show(root, "HEAD", path)
+            if code[0] == "?" and now is not None:  # a file of the learner's, now in the course
+                aside = _aside(root, path)
+                aside.write_bytes(mine)
+                self.log(f"  {path}: the course now has a file of this name: yours is "
+                         f"{self.rel(aside)}")
+                continue
+            if mine is not None and now is None:
+                self.settle(path, _show(root, head, path), mine, None, stage=False)
+                continue
+            old = _show(root, head, path)
+            if self.settle(path, old, mine, now, stage=False) == "merge":
+                merged = _merge_file(old, mine, now)
+                if merged is not None:
+                    self.write(path, merged, stage=False)
+                    self.log(f"  {path}: changed by you and in the course: both changes merged")
+                    continue
+                aside = _aside(root, path)
+                aside.write_bytes(mine)
+                self.log(f"  {path}: changed by you and in the course: yours is now "
+                         f"{self.rel(aside)}, the new version takes its place")
+        self.log(f"Updated to the newest course ({new[:7]}).")
+        return backup if saved else None
 
-    _git("merge", "--ff-only", "--quiet", remote_ref, cwd=root)
-    log(f"Updated to the newest course ({new[:7]}).")
-    return backup
+    def merge(self, upstream, head, new, base, both):
+        """Merge the course into the learner's commits, settling the files both changed."""
+        message = f"Update the course to {upstream} ({new[:7]}), by make update"
+        ident = []
+        if _run(["var", "GIT_COMMITTER_IDENT"], self.root).returncode != 0:
+            ident = ["-c", "user.name=make update", "-c", "user.email=learner@localhost"]
+        result = _run([*ident, "merge", "--no-ff", "--no-commit", "--quiet", new], self.root)
+        git_dir = Path(self.git("rev-parse", "--absolute-git-dir").strip())
+        if not (git_dir / "MERGE_HEAD").exists():
+            raise UpdateError(f"git merge {upstream} failed:\n{result.stderr.strip()}")
+        self.log(f"Merging the newest course into your {len(_commits(self.root, base, head))} "
+                 "commit(s) ...")
+        for path in sorted(both):
+            self.settle(path, _show(self.root, base, path), _show(self.root, head, path),
+                        _show(self.root, new, path), stage=True)
+        conflicts = sorted(set(self.git("diff", "--name-only", "--diff-filter=U", "-z")
+                               .split("\0")) - {""})
+        if conflicts:
+            listed = "\n".join(f"  {p}" for p in conflicts)
+            raise UpdateError(
+                "git cannot merge your changes to these files with the course's:\n"
+                f"{listed}\nNothing was changed: your commits and files are as they were (and "
+                "copied to backups/). To merge by hand: git merge "
+                f"{upstream}, edit the files listed, git add them, git commit.")
+        self.git(*ident, "commit", "--quiet", "--no-edit", "-m", message)
+
+
+def _merge_file(old, mine, new):
+    """Three-way merge of a text file (``git merge-file``); None if the changes overlap."""
+    if old is None or b"\0" in old + mine + new:
+        return None
+    with tempfile.TemporaryDirectory(prefix="mlopt-update-") as tmp:
+        paths = []
+        for name, data in (("mine", mine), ("old", old), ("new", new)):
+            paths.append(Path(tmp) / name)
+            paths[-1].write_bytes(data)
+        result = subprocess.run(["git", "merge-file", "-p", "--quiet", *map(str, paths)],
+                                capture_output=True)
+    return result.stdout if result.returncode == 0 else None
+
+
+def _commits(root, base, head):
+    return _git("rev-list", f"{base}..{head}", cwd=root).split()
+
+
+def _text(data):
+    return None if data is None else data.decode("utf-8", errors="replace")
+
+
+def update(root, *, remote_ref="@{u}", log=print):
+    """Run the update in the checkout at ``root``; returns the backup folder (or None).
+
+    Raises
+    ------
+    UpdateError
+        When the update cannot go ahead (no git checkout, git busy, no upstream, a conflict
+        git cannot merge); nothing has been changed then.
+    """
+    root = Path(root).resolve()
+    if _run(["rev-parse", "--is-inside-work-tree"], root).returncode != 0:
+        raise UpdateError(f"{root} is not a git checkout: download the course again instead.")
+    return _Update(root, remote_ref, log).run()
 
 
 def main(argv=None):

@@ -1,7 +1,9 @@
 """`make update` after a day of study: the newest course comes in, no answer is lost.
 
-A throwaway clone of this repository plays the learner's checkout, a bare clone the course's
-public repository; a maintainer's clone pushes a fake change to it.
+The learner's work is uncommitted, committed, or both; the course changes lessons the learner
+ran and an exercise the learner answered. A throwaway clone of this repository plays the
+learner's checkout, a bare clone the course's public repository; a maintainer's clone pushes a
+fake change to it.
 """
 
 from __future__ import annotations
@@ -114,19 +116,95 @@ def test_update_brings_the_course_and_keeps_every_answer(checkouts):
     assert again.returncode == 0 and "Already up to date" in again.stdout
 
 
-def test_update_refuses_and_changes_nothing_when_the_checkout_has_its_own_commits(checkouts):
-    upstream, learner, maintainer = checkouts
-    edit(learner / EX3, answer)
-    git("commit", "-q", "-am", "my answers", cwd=learner)
-    edit(learner / LESSON1, run_all)
-    before = (learner / LESSON1).read_bytes()
-    (maintainer / "NEWS.md").write_text("news\n")
+def course_update(maintainer, *changes):
+    """The course moves on: each change is ``(path, edit)`` or ``(path, text)`` for a new file."""
+    for path, change in changes:
+        if callable(change):
+            edit(maintainer / path, change)
+        else:
+            (maintainer / path).write_text(change)
     git("add", "-A", cwd=maintainer)
     git("commit", "-q", "-m", "course update", cwd=maintainer)
     git("push", "-q", "origin", "HEAD", cwd=maintainer)
+    return git("rev-parse", "HEAD", cwd=maintainer).strip()
+
+
+def snapshot(learner):
+    """Every file of the learner's checkout (but .git and backups/) and where HEAD is."""
+    files = {str(p.relative_to(learner)): p.read_bytes() for p in learner.rglob("*")
+             if p.is_file() and p.relative_to(learner).parts[0] not in {".git", "backups"}}
+    return files, git("rev-parse", "HEAD", cwd=learner).strip()
+
+
+def test_update_merges_the_course_into_a_learners_own_commits(checkouts):
+    upstream, learner, maintainer = checkouts
+    # a day of study, committed as `make exercises` advises ...
+    edit(learner / EX1, answer)
+    edit(learner / EX3, answer)
+    edit(learner / LESSON1, run_all)                   # ran, and committed with the rest
+    git("commit", "-q", "-am", "my answers", cwd=learner)
+    mine_head = git("rev-parse", "HEAD", cwd=learner).strip()
+    committed = {p: (learner / p).read_bytes() for p in (EX1, EX3, LESSON1)}
+    # ... and more since: a lesson run, an answer not committed yet
+    edit(learner / LESSON2, run_all)
+    edit(learner / EX3, add_markdown("more notes"))
+    readme = (learner / "README.md").read_text()
+    (learner / "README.md").write_text("My own title\n" + readme.split("\n", 1)[1])
+    since = {p: (learner / p).read_bytes() for p in (LESSON2, EX3, "README.md")}
+    since_kept = {EX3: since[EX3]}
+    # the course changes a lesson the learner ran, an exercise the learner answered, the README
+    new_head = course_update(maintainer, (LESSON1, add_markdown("new in the course")),
+                             (EX1, add_markdown("a clearer task")), ("NEWS.md", "news\n"),
+                             ("README.md", readme + "A line from the course.\n"))
+
+    done = make_update(learner)
+    assert done.returncode == 0, done.stderr
+    # a merge commit on top of the learner's: their commit and the course's are both in it
+    parents = git("rev-parse", "HEAD^1", "HEAD^2", cwd=learner).split()
+    assert parents == [mine_head, new_head]
+    assert git("branch", "--list", "backup-*", "--format=%(objectname)", cwd=learner).split() \
+        == [mine_head]
+    # the course's versions where only outputs (or nothing) of the learner's were at stake ...
+    for path in (LESSON1, EX1, "NEWS.md"):
+        assert (learner / path).read_bytes() == (maintainer / path).read_bytes(), path
+    # ... every answer kept: committed, uncommitted, and the one the course changed beside it
+    assert (learner / EX1.replace(".ipynb", ".mine.ipynb")).read_bytes() == committed[EX1]
+    for path, content in since_kept.items():
+        assert (learner / path).read_bytes() == content, path
+    assert (learner / LESSON2).read_bytes() == (maintainer / LESSON2).read_bytes()  # only ran
+    assert (learner / "README.md").read_text() == (  # both changes, merged by git merge-file
+        "My own title\n" + readme.split("\n", 1)[1] + "A line from the course.\n")
+    assert "return 42  # mine" in (learner / EX3).read_text()
+    assert "only outputs changed" in done.stdout and "yours is now" in done.stdout
+    (backup,) = (learner / "backups").iterdir()
+    for path, content in {**committed, **since}.items():
+        assert (backup / path).read_bytes() == content, path
+    status = git("status", "--porcelain", cwd=learner).splitlines()
+    assert sorted(status) == sorted([f" M {EX3}", " M README.md",
+                                     f"?? {EX1.replace('.ipynb', '.mine.ipynb')}"])
+    assert "Already up to date" in make_update(learner).stdout
+
+
+def test_a_conflict_git_cannot_merge_stops_and_changes_nothing(checkouts):
+    upstream, learner, maintainer = checkouts
+    readme = learner / "README.md"
+    readme.write_text("My own title\n" + readme.read_text().split("\n", 1)[1])
+    git("commit", "-q", "-am", "my title", cwd=learner)
+    edit(learner / EX3, answer)                        # not committed
+    edit(learner / LESSON1, run_all)                   # not committed
+    (learner / "exercises" / "scratch.py").write_text("mine = 1\n")
+    before = snapshot(learner)
+    status = git("status", "--porcelain", cwd=learner)
+    text = (maintainer / "README.md").read_text()
+    course_update(maintainer, ("README.md", "The course's title\n" + text.split("\n", 1)[1]),
+                  (LESSON1, add_markdown("new in the course")))
 
     done = make_update(learner)
     assert done.returncode != 0
-    assert "commits of its own" in done.stderr and "Nothing was changed" in done.stderr
-    assert (learner / LESSON1).read_bytes() == before
-    assert not (learner / "backups").exists()
+    assert "README.md" in done.stderr and "Nothing was changed" in done.stderr
+    assert "git merge" in done.stderr
+    assert snapshot(learner) == before
+    assert git("status", "--porcelain", cwd=learner) == status
+    assert git("branch", "--list", "backup-*", cwd=learner) == ""
+    (backup,) = (learner / "backups").iterdir()
+    assert (backup / EX3).read_bytes() == before[0][EX3]
