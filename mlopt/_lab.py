@@ -7,6 +7,13 @@ A Jupyter server extension, enabled by the configuration in ``jupyter-config/`` 
   the ``language_info`` (and the kernelspec, unless another kernel was chosen) that the file
   already has on disk. The kernel of every Python version rewrites that metadata when a
   notebook opens, and autosave would then show an untouched exercise as modified in git.
+* :func:`keep_snapshots`, another pre-save hook: an output that shows a live widget and also
+  carries a static picture of it (the explorers of :mod:`mlopt.widgets` do) is saved with the
+  picture only, and widget state that no output uses any more is dropped. A widget's view
+  points to models that live in the kernel; once the notebook is closed or the kernel
+  restarted, a saved (hence trusted) notebook would show "Error displaying widget: model not
+  found" where the snapshot belongs. The open page keeps its live widget. ``python -m
+  mlopt._lab FILE...`` stores executed notebooks the same way (the lessons are committed so).
 * :class:`ValidateHandler`, nbgrader's ``/assignments/validate`` with a learner's report:
   one entry per failing task (its title from the exercise, then the check's short message,
   see :mod:`mlopt.checks._feedback`), and "nothing to grade" on a lesson. It replaces
@@ -27,10 +34,13 @@ from nbgrader.server_extensions.validate_assignment.handlers import (
     ValidateAssignmentHandler,
 )
 
-__all__ = ["keep_kernel_metadata", "ValidateHandler", "task_titles", "learner_report"]
+__all__ = ["keep_kernel_metadata", "keep_snapshots", "store_snapshots", "ValidateHandler",
+           "task_titles", "learner_report"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _WIDTH = 88  # the dialog shows its text in <pre> blocks, which do not wrap
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 
 def _wrap(text):
@@ -63,6 +73,72 @@ def keep_kernel_metadata(model, path, contents_manager, **kwargs):
     old, new = on_disk.get("kernelspec"), metadata.get("kernelspec")
     if old and (not new or new.get("name") == old.get("name")):
         metadata["kernelspec"] = old
+
+
+def store_snapshots(nb):
+    """Keep the static picture of every widget output that has one; drop unused widget state.
+
+    Parameters
+    ----------
+    nb : dict
+        A notebook (nbformat JSON), changed in place.
+
+    Returns
+    -------
+    bool
+        Whether anything was dropped.
+
+    Notes
+    -----
+    An output whose bundle holds both ``application/vnd.jupyter.widget-view+json`` and
+    ``image/png`` loses the widget view. The notebook's ``widgets`` metadata (the widget
+    state nbclient stores) is dropped when no output shows a widget any more: it only serves
+    widget views. Front ends without the widget's models (a closed notebook reopened, a
+    restarted kernel, GitHub) then show the picture, whether the notebook is trusted or not.
+
+    Examples
+    --------
+    >>> out = {"output_type": "execute_result", "metadata": {}, "execution_count": 1,
+    ...        "data": {WIDGET_VIEW: {"model_id": "f00"}, "image/png": "iVBO",
+    ...                 "text/plain": "snapshot: run the cell to use the sliders"}}
+    >>> nb = {"cells": [{"cell_type": "code", "outputs": [out]}],
+    ...       "metadata": {"widgets": {WIDGET_STATE: {"state": {}}}}}
+    >>> store_snapshots(nb), sorted(out["data"]), nb["metadata"]
+    (True, ['image/png', 'text/plain'], {})
+    >>> store_snapshots(nb)
+    False
+    """
+    changed, views = False, 0
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []) or []:
+            data = output.get("data")
+            if not isinstance(data, dict) or WIDGET_VIEW not in data:
+                continue
+            if "image/png" in data:
+                del data[WIDGET_VIEW]
+                changed = True
+            else:
+                views += 1
+    metadata = nb.get("metadata", {})
+    if not views and "widgets" in metadata:
+        del metadata["widgets"]
+        changed = True
+    return changed
+
+
+def keep_snapshots(model, path, contents_manager, **kwargs):
+    """Pre-save hook: :func:`store_snapshots` on the notebook being saved.
+
+    Parameters
+    ----------
+    model : dict
+        The contents model being saved (``model["content"]`` is the notebook).
+    path : str
+        API path of the file.
+    contents_manager : jupyter_server.services.contents.manager.ContentsManager
+    """
+    if model.get("type") == "notebook" and isinstance(model.get("content"), dict):
+        store_snapshots(model["content"])
 
 
 def task_titles(nb):
@@ -172,6 +248,24 @@ def _load_jupyter_server_extension(serverapp):
         (url_path_join(base, "/nbgrader_version"), NbGraderVersionHandler),
     ])
     contents = serverapp.contents_manager
-    if contents.pre_save_hook is None:
-        contents.pre_save_hook = keep_kernel_metadata
-    serverapp.log.info("mlopt: learner Validate report and clean notebook saves enabled")
+    contents.register_pre_save_hook(keep_kernel_metadata)
+    contents.register_pre_save_hook(keep_snapshots)
+    serverapp.log.info("mlopt: learner Validate report, clean notebook saves and stored "
+                       "widget snapshots enabled")
+
+
+def main(paths):
+    """``python -m mlopt._lab NOTEBOOK...``: store executed notebooks as a save would."""
+    import nbformat
+
+    for path in paths:
+        nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+        if store_snapshots(nb):
+            nbformat.write(nb, path)
+            print(f"{path}: widget views with a snapshot dropped")
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])

@@ -373,7 +373,10 @@ class Explorer(ipywidgets.VBox):
     Stored outputs: besides the widget itself, the cell's output carries a PNG of the last
     figure with the caption :data:`SNAPSHOT_CAPTION`. Viewers without the running kernel
     (GitHub, nbconvert, JupyterLab on a notebook that is not trusted yet) show that snapshot
-    instead of the widget's text, and running the cell brings the live controls back.
+    instead of the widget's text, and running the cell brings the live controls back. Saving
+    from ``make lab`` keeps the snapshot and drops the widget's view (see :mod:`mlopt._lab`):
+    a saved notebook is trusted, and its view would otherwise say "model not found" once the
+    kernel that held the widget is gone.
 
     Examples
     --------

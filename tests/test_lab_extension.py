@@ -12,7 +12,16 @@ import nbformat
 import pytest
 from jupyter_server.services.contents.filemanager import FileContentsManager
 
-from mlopt._lab import _lesson_message, keep_kernel_metadata, learner_report, task_titles
+from mlopt._lab import (
+    WIDGET_VIEW,
+    _lesson_message,
+    keep_kernel_metadata,
+    keep_snapshots,
+    learner_report,
+    store_snapshots,
+    task_titles,
+)
+from mlopt.widgets import SNAPSHOT_CAPTION
 
 ROOT = Path(__file__).resolve().parent.parent
 EXERCISE = ROOT / "exercises/03_gradient_descent/03_gradient_descent.ipynb"
@@ -25,7 +34,8 @@ KERNEL_LANGUAGE_INFO = {  # what ipykernel reports, version included
 @pytest.fixture
 def contents(tmp_path):
     manager = FileContentsManager(root_dir=str(tmp_path))
-    manager.pre_save_hook = keep_kernel_metadata
+    manager.register_pre_save_hook(keep_kernel_metadata)
+    manager.register_pre_save_hook(keep_snapshots)
     return manager
 
 
@@ -87,3 +97,48 @@ def test_a_lesson_points_to_its_exercise():
     message = " ".join(message.split())
     assert message.startswith("Nothing to grade here: 03_gradient_descent.ipynb is a lesson")
     assert "exercises/03_gradient_descent/03_gradient_descent.ipynb" in message
+
+
+def _explorer_run(tmp_path):
+    """A notebook whose explorer cell ran in a kernel: widget view, snapshot, widget state."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("%matplotlib inline\nfrom mlopt.widgets import gd_explorer"),
+        nbformat.v4.new_code_cell("gd_explorer(lr=1.0, n_steps=20)"),
+        nbformat.v4.new_code_cell("import ipywidgets\nipywidgets.IntSlider(3)"),
+    ])
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    return nb
+
+
+def test_a_saved_explorer_keeps_its_snapshot_and_no_dead_widget_view(contents, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    nb = _explorer_run(tmp_path)
+    (explorer,) = nb.cells[1].outputs
+    assert {WIDGET_VIEW, "image/png"} <= set(explorer.data)  # what the page holds
+    contents.save({"type": "notebook", "format": "json", "content": nb}, "run.ipynb")
+    saved = nbformat.read(tmp_path / "run.ipynb", as_version=4)
+    (explorer,) = saved.cells[1].outputs
+    assert sorted(explorer.data) == ["image/png", "text/plain"]
+    assert explorer.data["text/plain"] == SNAPSHOT_CAPTION
+    assert explorer.data["image/png"] == nb.cells[1].outputs[0].data["image/png"]
+    # a widget without a picture keeps its view, and the state it needs
+    (slider,) = saved.cells[2].outputs
+    assert WIDGET_VIEW in slider.data
+    assert slider.data[WIDGET_VIEW]["model_id"] in saved.metadata.widgets[
+        "application/vnd.jupyter.widget-state+json"]["state"]
+
+    assert not store_snapshots(saved)  # what a save keeps, a second save keeps
+
+    del nb.cells[2]  # without it no output shows a widget: the state goes too
+    contents.save({"type": "notebook", "format": "json", "content": nb}, "run.ipynb")
+    assert "widgets" not in nbformat.read(tmp_path / "run.ipynb", as_version=4).metadata
+
+
+def test_snapshots_are_stored_only_for_notebooks():
+    model = {"type": "file", "content": "not a notebook"}
+    keep_snapshots(model, "a.txt", None)
+    assert model == {"type": "file", "content": "not a notebook"}
+

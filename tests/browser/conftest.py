@@ -143,7 +143,7 @@ class Notebook:
     through the JupyterLab application object (``--LabApp.expose_app_in_browser``)."""
 
     def __init__(self, page, base, path):
-        self.page, self.path = page, path
+        self.page, self.base, self.path = page, base, path
         page.goto(f"{base}/lab/tree/{path}?token={TOKEN}&reset")
         page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
         page.wait_for_function(

@@ -1,5 +1,5 @@
 """Every lesson: Restart Kernel and Run All Cells with no error; every explorer follows its
-controls.
+controls; saved, closed and reopened, the lesson shows each explorer's snapshot.
 
 An explorer is moved as a learner moves it: arrow key on a focused slider handle, a click on
 a check box. The figure (the image in the widget's output area) must change within
@@ -10,12 +10,13 @@ before. The time each redraw took is printed (run with ``-s`` to see it).
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, SHOTS
 
 LESSONS = sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 EXPLORER_CALL = re.compile(r"^\s*(?:\w+\s*=\s*)?(gd_explorer|momentum_explorer|optimizer_race)\(",
@@ -90,3 +91,29 @@ def test_lesson_runs_and_its_explorers_follow_their_controls(open_notebook, name
         latency = time.monotonic() - start
         print(f"\n{name} cell {i} {kind}: {action} redrew in {latency:.2f} s")
         assert int(nb.kernel_eval(OPEN_FIGURES)) <= figures, "the redraw left a figure open"
+
+    if cells:
+        _reopened_shows_snapshots(nb, name, cells)
+
+
+def _reopened_shows_snapshots(nb, name, cells):
+    """Save (the notebook is now trusted), shut the kernel down, reload the page and reopen:
+    each explorer cell shows its snapshot, never "Error displaying widget: model not found"."""
+    nb.save()
+    assert nb.js("return panel.context.model.cells.get(arg).trusted", cells[0][0])
+    nb.js("await panel.sessionContext.shutdown(); return true;")
+    page = nb.page
+    reopened = type(nb)(page, nb.base, nb.path)  # a new page load: the widget models are gone
+    for i, kind, _ in cells:
+        cell = page.locator(".jp-Notebook .jp-Cell").nth(i)
+        cell.scroll_into_view_if_needed()
+        output = cell.locator(".jp-OutputArea-output").first
+        output.locator("img").or_(output.get_by_text("Error displaying widget")).wait_for(
+            state="visible", timeout=30_000)
+        if os.environ.get("BROWSER_SCREENSHOTS_ALL"):  # to look at what a learner sees
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            cell.screenshot(path=str(SHOTS / f"reopened-{name[:2]}-cell{i}.png"))
+        text = cell.locator(".jp-OutputArea").inner_text()
+        assert "Error displaying widget" not in text, f"{name} cell {i} ({kind}): {text}"
+        assert cell.locator(".jupyter-widgets").count() == 0, f"{name} cell {i}: a dead widget"
+    assert reopened.js("return panel.context.model.cells.get(arg).trusted", cells[0][0])
