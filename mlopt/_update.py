@@ -17,8 +17,14 @@ both. What the update does, in this order, and never anything else:
 
    * a lesson you only ran (its outputs differ, no cell text does) becomes the course's
      version: the update brings freshly executed lessons;
-   * any other notebook (an exercise with your answers, a lesson with your notes) becomes the
-     course's version, and yours is kept whole beside it as ``NAME.mine.ipynb``;
+   * an exercise with your answers becomes the course's new version with your answers carried
+     into it (:func:`carry_answers`): an answer cell gets your code when its nbgrader
+     ``grade_id`` still exists and its task (the cells that describe it, the stub) did not
+     change. Yours is kept whole beside it as ``NAME.mine.ipynb``, and the update prints each
+     task carried over and each that needs your attention (a task the course changed or
+     removed, cells you added or edited outside the answer cells);
+   * any other notebook (a lesson with your notes) becomes the course's version, and yours is
+     kept whole beside it as ``NAME.mine.ipynb``;
    * any other file is merged by git. If git cannot merge it, the update stops and puts
      everything back as it was (same commits, same files), naming the files to merge by hand.
 
@@ -33,6 +39,7 @@ folder is ignored by git. Every step is printed.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -41,7 +48,7 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["main", "only_outputs_differ", "update"]
+__all__ = ["carry_answers", "main", "only_outputs_differ", "update"]
 
 
 class UpdateError(RuntimeError):
@@ -161,7 +168,7 @@ class _Update:
             self.log(f"  {path}: the course removed it; yours is now {self.rel(aside)}")
             return None
         if path.endswith(".ipynb"):
-            if _is_lesson(path) and only_outputs_differ(_text(old), _text(mine)):
+            if only_outputs_differ(_text(old), _text(mine)):
                 self.log(f"  {path}: only outputs changed (you ran it): the course's new "
                          "version replaces it")
                 return self.write(path, new, stage)
@@ -169,7 +176,28 @@ class _Update:
         return "merge"  # a text file: git's merge decides
 
     def notebook(self, path, old, mine, new, stage):
-        """A notebook changed on both sides: the course's in place, the learner's beside it."""
+        """A notebook changed on both sides: the course's in place, the learner's beside it;
+        in an exercise, the learner's answers are carried into the course's new version."""
+        if path.startswith("exercises/"):
+            try:
+                course_old = _show(self.root, self.base, path)
+                text, carried, attention = carry_answers(
+                    _text(course_old), _text(mine), _text(_show(self.root, self.new, path)))
+            except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+                pass  # not a notebook we can read: handled as any other below
+            else:
+                aside = _aside(self.root, path)
+                aside.write_bytes(mine)
+                self.log(f"  {path}: the course changed this exercise. Yours is kept whole as "
+                         f"{self.rel(aside)}.")
+                for task in carried:
+                    self.log(f"    carried into the new exercise: your answer to {task}")
+                for task in attention:
+                    self.log(f"    needs your attention: {task}: copy what still fits from "
+                             f"{aside.name}")
+                if not carried:
+                    self.log("    no answer could be carried over")
+                return self.write(path, text.encode("utf-8"), stage)
         aside = _aside(self.root, path)
         aside.write_bytes(mine)
         self.log(f"  {path}: changed by you and in the course: yours is now "
@@ -217,9 +245,11 @@ class _Update:
             return None
         base = self.git("merge-base", head, new).strip()
         own_commits = base != head
+        self.base, self.new = base, new
+        self.deferred = set()  # notebooks changed in commits and since: settled after merging
 
         self.git("reset", "--quiet")  # unstage (the files themselves are not touched)
-        changed = _changed_files(root)
+        changed = self.changed = _changed_files(root)
         committed = _names(root, base, head) if own_commits else set()
         incoming = _names(root, base, new)
 
@@ -264,6 +294,9 @@ class _Update:
         moved = _names(root, head, "HEAD")
         for path, code in sorted(changed.items()):
             mine = saved.get(path)
+            if path in self.deferred and mine is not None:
+                self.notebook(path, None, mine, _show(root, "HEAD", path), stage=False)
+                continue
             if (_is_lesson(path) and code == " M"
                     and only_outputs_differ(_text(_show(root, head, path)), _text(mine))):
                 self.log(f"  {path}: only outputs changed (you ran it): reset, the update "
@@ -313,8 +346,20 @@ class _Update:
         self.log(f"Merging the newest course into your {len(_commits(self.root, base, head))} "
                  "commit(s) ...")
         for path in sorted(both):
-            self.settle(path, _show(self.root, base, path), _show(self.root, head, path),
-                        _show(self.root, new, path), stage=True)
+            mine, theirs = _show(self.root, head, path), _show(self.root, new, path)
+            if (path.endswith(".ipynb") and path in self.changed and mine is not None
+                    and theirs is not None and (self.root / path).is_file()):
+                # changed since the commit too: the version on disk, a superset of the
+                # committed one, is settled (and kept beside) after the merge
+                self.deferred.add(path)
+                if path.startswith("exercises/"):
+                    with contextlib.suppress(ValueError, TypeError, AttributeError, KeyError,
+                                             IndexError):
+                        theirs = carry_answers(_text(_show(self.root, base, path)),
+                                               _text(mine), _text(theirs))[0].encode("utf-8")
+                self.write(path, theirs, stage=True)
+                continue
+            self.settle(path, _show(self.root, base, path), mine, theirs, stage=True)
         conflicts = sorted(set(self.git("diff", "--name-only", "--diff-filter=U", "-z")
                                .split("\0")) - {""})
         if conflicts:
@@ -325,6 +370,124 @@ class _Update:
                 "copied to backups/). To merge by hand: git merge "
                 f"{upstream}, edit the files listed, git add them, git commit.")
         self.git(*ident, "commit", "--quiet", "--no-edit", "-m", message)
+
+
+def _nbgrader(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _source(cell):
+    source = cell.get("source", "")
+    return "".join(source) if isinstance(source, list) else source
+
+
+def _graded(cell):
+    meta = _nbgrader(cell)
+    return bool(meta.get("solution") or meta.get("grade"))
+
+
+def _tasks(nb):
+    """``{grade_id: (index, task text, title)}`` for each answer cell of an nbgrader notebook.
+
+    The task text is what the learner reads for the task: the cells since the previous graded
+    cell (the task's description) and the answer cell's stub as the course ships it.
+    """
+    cells, tasks, title = nb.get("cells", []), {}, None
+    for i, cell in enumerate(cells):
+        if cell.get("cell_type") == "markdown":
+            for line in _source(cell).splitlines():
+                if line.startswith(("## ", "### ")):
+                    title = line.lstrip("#").strip()
+                    break
+        meta = _nbgrader(cell)
+        if meta.get("solution") and meta.get("grade_id"):
+            j = i
+            while j > 0 and not _graded(cells[j - 1]):
+                j -= 1
+            text = [(c.get("cell_type"), _source(c)) for c in cells[j:i + 1]]
+            tasks[meta["grade_id"]] = (i, text, title)
+    return tasks
+
+
+def carry_answers(old_course, mine, new_course):
+    """The course's new exercise with the learner's answers carried over, by nbgrader grade_id.
+
+    An answer cell of ``new_course`` gets the learner's source when the learner's notebook has
+    an answer cell with the same ``grade_id`` that is answered (it differs from the stub the
+    course shipped) and the task did not change: the cells describing it and its stub are the
+    same in ``old_course`` (the exercise as the learner got it) and ``new_course``.
+
+    Parameters
+    ----------
+    old_course, mine, new_course : str
+        The three notebooks as nbformat JSON text. ``old_course`` may be None (not known):
+        then the learner's own copy stands for it, and any answer differing from the new stub
+        counts as answered.
+
+    Returns
+    -------
+    text : str
+        ``new_course`` with the carried answers, serialized as Jupyter writes notebooks.
+    carried : list of str
+        The tasks carried over, e.g. ``"1. One step downhill (1 point) [gd_step]"``.
+    attention : list of str
+        What the learner must look at in their own copy, one sentence each.
+
+    Examples
+    --------
+    >>> def nb(*sources):
+    ...     return json.dumps({"cells": [
+    ...         {"cell_type": "markdown", "metadata": {}, "source": "## 1. Task"},
+    ...         {"cell_type": "code", "metadata": {"nbgrader": {"solution": True,
+    ...          "grade_id": "f"}}, "source": sources[0], "outputs": []},
+    ...         {"cell_type": "markdown", "metadata": {}, "source": "## 2. Task"},
+    ...         {"cell_type": "code", "metadata": {"nbgrader": {"solution": True,
+    ...          "grade_id": "g"}}, "source": sources[1], "outputs": []}]})
+    >>> old, new = nb("def f(): ...", "def g(): ..."), nb("def f(): ...", "def g(x): ...")
+    >>> text, carried, attention = carry_answers(old, nb("def f(): 1", "def g(): 2"), new)
+    >>> [_source(c) for c in json.loads(text)["cells"] if c["cell_type"] == "code"]
+    ['def f(): 1', 'def g(x): ...']
+    >>> carried, attention
+    (['1. Task [f]'], ['2. Task [g]: the task changed in the course'])
+    """
+    new_nb, mine_nb = json.loads(new_course), json.loads(mine)
+    old_nb = json.loads(old_course) if old_course is not None else mine_nb
+    new_tasks, mine_tasks, old_tasks = _tasks(new_nb), _tasks(mine_nb), _tasks(old_nb)
+    carried, attention = [], []
+    known = old_course is not None
+
+    def answered(cell_index, grade_id, *stubs):
+        source = _source(mine_nb["cells"][cell_index])
+        if known and grade_id in old_tasks:
+            stubs = (*stubs, old_tasks[grade_id][1][-1][1])
+        return source not in stubs
+
+    for grade_id, (i, text, title) in new_tasks.items():
+        name = f"{title} [{grade_id}]" if title else f"[{grade_id}]"
+        if grade_id not in mine_tasks or not answered(mine_tasks[grade_id][0], grade_id,
+                                                      text[-1][1]):
+            continue  # a new task, or one the learner has not answered
+        before = old_tasks.get(grade_id)
+        if (before is None or before[1][:-1] != text[:-1]
+                or known and before[1][-1] != text[-1]):
+            attention.append(f"{name}: the task changed in the course")
+            continue
+        new_nb["cells"][i]["source"] = _source(
+            mine_nb["cells"][mine_tasks[grade_id][0]]).splitlines(keepends=True)
+        carried.append(name)
+    for grade_id, (i, _, title) in mine_tasks.items():
+        if grade_id not in new_tasks and answered(i, grade_id):
+            attention.append(f"{title} [{grade_id}]: no longer in the course")
+    if old_course is not None:
+        answers = {mine_nb["cells"][i].get("id") for i, *_ in mine_tasks.values()}
+        before = {c.get("id"): _source(c) for c in old_nb.get("cells", [])}
+        other = [c for c in mine_nb.get("cells", []) if c.get("id") not in answers
+                 and before.get(c.get("id")) != _source(c)]
+        if other:
+            attention.append(f"{len(other)} cell(s) you added or edited outside the answer "
+                             "cells")
+    text = json.dumps(new_nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    return text, carried, attention
 
 
 def _merge_file(old, mine, new):

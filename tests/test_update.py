@@ -45,8 +45,26 @@ def run_all(nb):
 def answer(nb):
     for cell in nb["cells"]:
         source = "".join(cell["source"])
-        if "raise NotImplementedError()" in source:
+        if cell["metadata"].get("nbgrader", {}).get("solution"):
             cell["source"] = source.replace("raise NotImplementedError()", "return 42  # mine")
+
+
+def answers(notebook):
+    """``{grade_id: source}`` of a notebook's nbgrader answer cells (a path, or its bytes)."""
+    nb = json.loads(notebook if isinstance(notebook, bytes) else Path(notebook).read_bytes())
+    return {c["metadata"]["nbgrader"]["grade_id"]: "".join(c["source"]) for c in nb["cells"]
+            if c["metadata"].get("nbgrader", {}).get("solution")}
+
+
+def assert_course_with_answers(path, course, expected):
+    """``path`` is the course's notebook ``course`` except for its answer cells: ``expected``."""
+    got, want = (json.loads(Path(p).read_text(encoding="utf-8")) for p in (path, course))
+    assert answers(path) == expected
+    for cell in (*got["cells"], *want["cells"]):
+        if cell["metadata"].get("nbgrader", {}).get("solution"):
+            cell["source"] = []
+    assert got == want
+    assert Path(path).read_text(encoding="utf-8").endswith("\n}\n")  # as Jupyter writes
 
 
 def add_markdown(text):
@@ -94,8 +112,14 @@ def test_update_brings_the_course_and_keeps_every_answer(checkouts):
     assert done.returncode == 0, done.stderr
     assert git("rev-parse", "HEAD", cwd=learner).strip() == new_head
     # the newest course is in place ...
-    for path in (LESSON1, EX1, "NEWS.md"):
+    for path in (LESSON1, "NEWS.md"):
         assert (learner / path).read_bytes() == (maintainer / path).read_bytes(), path
+    # ... with the answers carried into the exercise the course changed ...
+    mine_answers = answers(learner / EX1.replace(".ipynb", ".mine.ipynb"))
+    assert_course_with_answers(learner / EX1, maintainer / EX1, mine_answers)
+    assert all("# mine" in a for a in mine_answers.values())
+    assert done.stdout.count("carried into the new exercise: your answer to") == len(mine_answers)
+    assert "needs your attention" not in done.stdout
     # ... lessons that were only run are back to the course's outputs ...
     assert (learner / LESSON2).read_bytes() == (maintainer / LESSON2).read_bytes()
     # ... and every answer and edit is still there
@@ -108,9 +132,9 @@ def test_update_brings_the_course_and_keeps_every_answer(checkouts):
         assert (backup / path).read_bytes() == content, path
     status = git("status", "--porcelain", cwd=learner).splitlines()
     assert sorted(status) == sorted([
-        f" M {EX3}", f" M {LESSON4}", "?? exercises/scratch.py",
+        f" M {EX1}", f" M {EX3}", f" M {LESSON4}", "?? exercises/scratch.py",
         f"?? {EX1.replace('.ipynb', '.mine.ipynb')}"])
-    assert "yours is now" in done.stdout and "only outputs changed" in done.stdout
+    assert "Yours is kept whole" in done.stdout and "only outputs changed" in done.stdout
 
     again = make_update(learner)
     assert again.returncode == 0 and "Already up to date" in again.stdout
@@ -165,8 +189,11 @@ def test_update_merges_the_course_into_a_learners_own_commits(checkouts):
     assert git("branch", "--list", "backup-*", "--format=%(objectname)", cwd=learner).split() \
         == [mine_head]
     # the course's versions where only outputs (or nothing) of the learner's were at stake ...
-    for path in (LESSON1, EX1, "NEWS.md"):
+    for path in (LESSON1, "NEWS.md"):
         assert (learner / path).read_bytes() == (maintainer / path).read_bytes(), path
+    # ... the committed answers carried into the changed exercise, in the merge commit ...
+    assert_course_with_answers(learner / EX1, maintainer / EX1, answers(committed[EX1]))
+    assert git("show", f"HEAD:{EX1}", cwd=learner) == (learner / EX1).read_text()
     # ... every answer kept: committed, uncommitted, and the one the course changed beside it
     assert (learner / EX1.replace(".ipynb", ".mine.ipynb")).read_bytes() == committed[EX1]
     for path, content in since_kept.items():
@@ -175,7 +202,7 @@ def test_update_merges_the_course_into_a_learners_own_commits(checkouts):
     assert (learner / "README.md").read_text() == (  # both changes, merged by git merge-file
         "My own title\n" + readme.split("\n", 1)[1] + "A line from the course.\n")
     assert "return 42  # mine" in (learner / EX3).read_text()
-    assert "only outputs changed" in done.stdout and "yours is now" in done.stdout
+    assert "only outputs changed" in done.stdout and "Yours is kept whole" in done.stdout
     (backup,) = (learner / "backups").iterdir()
     for path, content in {**committed, **since}.items():
         assert (backup / path).read_bytes() == content, path
@@ -183,6 +210,79 @@ def test_update_merges_the_course_into_a_learners_own_commits(checkouts):
     assert sorted(status) == sorted([f" M {EX3}", " M README.md",
                                      f"?? {EX1.replace('.ipynb', '.mine.ipynb')}"])
     assert "Already up to date" in make_update(learner).stdout
+
+
+def answer_task(grade_id, body):
+    """Answer one task: its stub's `raise NotImplementedError()` becomes ``body``."""
+    def change(nb):
+        (cell,) = [c for c in nb["cells"]
+                   if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id]
+        source = "".join(cell["source"])
+        assert "raise NotImplementedError()" in source
+        cell["source"] = source.replace("raise NotImplementedError()", body)
+    return change
+
+
+def change_cell(grade_id, old, new):
+    def change(nb):
+        (cell,) = [c for c in nb["cells"]
+                   if c["metadata"].get("nbgrader", {}).get("grade_id") == grade_id]
+        source = "".join(cell["source"])
+        assert old in source
+        cell["source"] = source.replace(old, new, 1)
+    return change
+
+
+def test_answers_are_carried_into_an_exercise_the_course_changed(checkouts):
+    """Exercise 03 as the learner has it: tasks 1-3 answered and committed, task 4 answered
+    since, a note of their own. The course rewords task 2, changes task 3's stub and task 1's
+    test, and adds a cell: answers 1 and 4 are carried over, 2 and 3 are named."""
+    upstream, learner, maintainer = checkouts
+    for grade_id in ("gd_step", "gradient_descent", "max_stable_lr"):
+        edit(learner / EX3, answer_task(grade_id, f"return '{grade_id}: committed'  # mine"))
+    git("commit", "-q", "-am", "tasks 1-3", cwd=learner)
+    committed = (learner / EX3).read_bytes()
+    edit(learner / EX3, answer_task("standardize", "return 'standardize: since'  # mine"))
+    edit(learner / EX3, add_markdown("my own note"))
+    since = (learner / EX3).read_bytes()
+    course_update(
+        maintainer,
+        (EX3, change_cell("md-03", "## 2. The loop", "## 2. The loop, reworded")),
+        (EX3, change_cell("max_stable_lr", '"""', '"""(Changed.) ')),
+        (EX3, change_cell("test_gd_step", "check_gd_step(gd_step)",
+                          "check_gd_step(gd_step)  # stricter")),
+        (EX3, add_markdown("new in the course")))
+    course = answers(maintainer / EX3)
+
+    done = make_update(learner)
+    assert done.returncode == 0, done.stderr
+    expected = {**course, "gd_step": answers(committed)["gd_step"],
+                "standardize": answers(since)["standardize"]}
+    assert_course_with_answers(learner / EX3, maintainer / EX3, expected)
+    # the merge commit holds the committed answer that could be carried, not the later one
+    assert answers(git("show", f"HEAD:{EX3}", cwd=learner).encode()) == {
+        **course, "gd_step": answers(committed)["gd_step"]}
+    # the learner's whole version is beside it (the committed one too, on the backup branch)
+    assert (learner / EX3.replace(".ipynb", ".mine.ipynb")).read_bytes() == since
+    assert git("show", f"HEAD^1:{EX3}", cwd=learner).encode() == committed
+    # and the printout says exactly what was carried and what needs attention
+    lines = [line.strip() for line in done.stdout.splitlines()]
+    carried = [line for line in lines if line.startswith("carried into the new exercise")]
+    attention = [line for line in lines if line.startswith("needs your attention")]
+    assert carried == [
+        "carried into the new exercise: your answer to 1. One step downhill (1 point) [gd_step]",
+        "carried into the new exercise: your answer to 4. Standardize with the training "
+        "statistics (2 points) [standardize]"]
+    mine = "03_gradient_descent.mine.ipynb"
+    assert attention == [
+        "needs your attention: 2. The loop, reworded (2 points) [gradient_descent]: the task "
+        f"changed in the course: copy what still fits from {mine}",
+        "needs your attention: 3. How large can the step be? (1 point) [max_stable_lr]: the "
+        f"task changed in the course: copy what still fits from {mine}",
+        "needs your attention: 1 cell(s) you added or edited outside the answer cells: copy "
+        f"what still fits from {mine}"]
+    assert f"{EX3}: the course changed this exercise. Yours is kept whole as " \
+        f"{EX3.replace('.ipynb', '.mine.ipynb')}." in lines
 
 
 def test_a_conflict_git_cannot_merge_stops_and_changes_nothing(checkouts):
