@@ -15,8 +15,9 @@ A Jupyter server extension, enabled by the configuration in ``jupyter-config/`` 
   found" where the snapshot belongs. The open page keeps its live widget. ``python -m
   mlopt._lab FILE...`` stores executed notebooks the same way (the lessons are committed so).
 * :class:`ValidateHandler`, nbgrader's ``/assignments/validate`` with a learner's report:
-  one entry per failing task (its title from the exercise, then the check's short message,
-  see :mod:`mlopt.checks._feedback`), and "nothing to grade" on a lesson. It replaces
+  a summary ("2 of 6 tasks need work; 4 passed.") and one line per failing task (its title
+  from the exercise, with its points, then the first sentence of the check's message, see
+  :mod:`mlopt.checks._feedback`), and "nothing to grade" on a lesson. It replaces
   nbgrader's ``validate_assignment`` server extension, which this configuration disables;
   nbgrader's lab extension (the Validate button and its dialog) is unchanged.
 """
@@ -35,7 +36,7 @@ from nbgrader.server_extensions.validate_assignment.handlers import (
 )
 
 __all__ = ["keep_kernel_metadata", "keep_snapshots", "store_snapshots", "ValidateHandler",
-           "task_titles", "learner_report"]
+           "task_titles", "failure_line", "learner_report"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _WIDTH = 88  # the dialog shows its text in <pre> blocks, which do not wrap
@@ -142,7 +143,7 @@ def keep_snapshots(model, path, contents_manager, **kwargs):
 
 
 def task_titles(nb):
-    """The title of the task each graded cell belongs to: the nearest heading above it.
+    """The title of the task each graded cell belongs to: the nearest heading above it, no `$`.
 
     Parameters
     ----------
@@ -160,7 +161,7 @@ def task_titles(nb):
         if cell.get("cell_type") == "markdown":
             for line in source.splitlines():
                 if re.match(r"#{2,3} ", line):
-                    current = line.lstrip("#").strip()
+                    current = line.lstrip("#").strip().replace("$", "")  # no TeX in a dialog
                     break
         elif cell.get("metadata", {}).get("nbgrader", {}).get("grade"):
             titles[source.strip()] = current
@@ -171,8 +172,72 @@ def _is_graded(nb):
     return any(c.get("metadata", {}).get("nbgrader", {}).get("grade") for c in nb.get("cells", []))
 
 
+_SENTENCE = re.compile(r"^(.+?[.!?])(?=\s+[A-Z`(]|\s*$)")
+_BLOCKED = re.compile(r"could not be checked: it calls (\w+), which is not answered yet")
+_USES_FAILED = re.compile(r"^\w+ uses (\w+), whose check failed above")
+_RAISED = re.compile(r"^(\w+) raised (\w+) while \w+ was running it:$")
+# nbgrader's dialog puts a fixed heading above each entry and shows the entry in <pre> blocks
+# that do not wrap: the single entry below hides the heading (its summary says more) and
+# wraps long lines. A <style> in the entry's HTML is the one hook the dialog offers; where it
+# does not apply, the heading shows and the lines scroll, nothing is lost.
+_DIALOG_STYLE = ("<style>#validation-message.validation-failed > div > p {display: none}"
+                 " #validation-message.validation-failed pre {white-space: pre-wrap}</style>")
+
+
+def _first_sentence(text):
+    match = _SENTENCE.match(text.strip())
+    return (match.group(1) if match else text.strip()).rstrip(".")
+
+
+def failure_line(raw_error):
+    r"""One line saying why a task's test cell failed, from the cell's error output.
+
+    Parameters
+    ----------
+    raw_error : str
+        The traceback text nbgrader read from the cell (ANSI colours allowed): the lines of
+        :func:`mlopt.checks._feedback.feedback_lines` under a check, IPython's traceback
+        otherwise.
+
+    Returns
+    -------
+    str
+        "not answered yet"; "knock-on failure: ..." when the cell failed because of another
+        answer; "<function> raised <error>: <message>" for an error in the learner's code;
+        otherwise the first sentence of the check's message.
+
+    Examples
+    --------
+    >>> failure_line("✗ check_gd_step(gd_step)\ngd_step is not answered yet: replace ...")
+    'not answered yet'
+    >>> failure_line("✗ check_gd_step(gd_step)\ngd_step(w, grad, lr) is wrong: you stepped "
+    ...              "uphill. Subtract the gradient.")
+    'gd_step(w, grad, lr) is wrong: you stepped uphill'
+    """
+    lines = [line for line in _ANSI.sub("", raw_error).splitlines() if line.strip()]
+    if not lines:
+        return "the test cell failed"
+    if not lines[0].startswith("✗ "):  # not under a check: IPython's last line, "Name: text"
+        return _first_sentence(lines[-1])
+    body = lines[1:] or [lines[0][2:]]  # the failing call, then the message
+    blocked = _BLOCKED.search(body[0])
+    if blocked:
+        return f"knock-on failure: it calls {blocked.group(1)}, which is not answered yet"
+    if "not answered yet" in body[0]:
+        return "not answered yet"
+    raised = _RAISED.match(body[0])
+    if raised:
+        return f"{raised.group(1)} raised {_first_sentence(body[-1])}"
+    line = _first_sentence(body[0])
+    for other in body[1:]:
+        uses = _USES_FAILED.match(other)
+        if uses:
+            return f"knock-on failure: fix {uses.group(1)} first ({line})"
+    return line
+
+
 def learner_report(result, nb):
-    """Rewrite nbgrader's validation result for the learner: one short entry per failing task.
+    """Rewrite nbgrader's validation result for the learner: a summary, one line per task.
 
     Parameters
     ----------
@@ -184,25 +249,31 @@ def learner_report(result, nb):
     Returns
     -------
     dict
-        ``result`` with each ``failed`` entry's ``source`` replaced by the task's title and its
-        ``error`` by the check's message (the lines after the failing call), HTML-escaped.
+        ``result`` with its ``failed`` list replaced by a single entry: its ``source`` is the
+        summary ("2 of 6 tasks need work; 4 passed."), its ``error`` one line per failing
+        task, "✗ Task <title with points>: <:func:`failure_line`>" (HTML-escaped). A task
+        is the heading above its test cells; several failing cells of one task make one line.
+        Without failures ``result`` is returned as it is (nbgrader's "Success!").
     """
     if not result.get("failed"):
         return result
     titles = task_titles(nb)
-    failed = []
+    tasks = list(dict.fromkeys(t for t in titles.values() if t))
+    failing = {}
     for cell in result["failed"]:
         source = cell.get("source", "").strip()
-        title = titles.get(source) or source.splitlines()[0]
-        lines = [line for line in _ANSI.sub("", cell.get("raw_error", "")).splitlines()
-                 if line.strip()]
-        if lines and lines[0].startswith("✗ "):
-            # the failing call (the title names the task), or a one-line message
-            lines = lines[1:] if len(lines) > 1 else [lines[0][2:]]
-        message = "\n".join(lines) or "This task's test cell failed."
-        failed.append({"source": f"Task {title}", "error": html.escape(_wrap(message)),
-                       "raw_error": message})
-    return {**result, "failed": failed}
+        title = titles.get(source) or (source.splitlines() or ["a test cell"])[0]
+        failing.setdefault(title, []).append(failure_line(cell.get("raw_error", "")))
+    total = len(set(tasks) | set(failing))
+    summary = (f"{len(failing)} of {total} task{'s' if total != 1 else ''} need"
+               f"{'s' if len(failing) == 1 else ''} work; {total - len(failing)} passed.")
+    lines = []
+    for title, reasons in failing.items():
+        more = f" (and {len(reasons) - 1} more test cell)" if len(reasons) > 1 else ""
+        lines.append(f"✗ Task {title}: {reasons[0]}{more}")
+    text = "\n".join(lines)
+    return {**result, "failed": [{"source": summary, "error": _DIALOG_STYLE + html.escape(text),
+                                  "raw_error": f"{summary}\n{text}"}]}
 
 
 def _lesson_message(path, root):

@@ -5,6 +5,7 @@ tests/test_lab.py queries the running server, tests/browser clicks through it.
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from jupyter_server.services.contents.filemanager import FileContentsManager
 from mlopt._lab import (
     WIDGET_VIEW,
     _lesson_message,
+    failure_line,
     keep_kernel_metadata,
     keep_snapshots,
     learner_report,
@@ -74,21 +76,107 @@ def test_task_titles_are_the_headings_above_the_test_cells():
         "1. One step downhill (")
 
 
-def test_the_report_has_one_short_entry_per_failing_task():
+CALL = "\x1b[1;31m✗ {}\x1b[0m\n"
+STUB_GD = "gd_step is not answered yet: replace `raise NotImplementedError()` with your code."
+WRONG_GD = ("gd_step(w, grad, lr) is wrong: you stepped uphill: the gradient points towards "
+            "increasing loss, so gradient descent subtracts it, w - lr * grad. Try <this>.")
+BLOCKED = ("gradient_descent could not be checked: it calls gd_step, which is not answered yet: "
+           "replace `raise NotImplementedError()` with your code (in the cell that defines "
+           "gd_step).")
+USES_FAILED = ("gradient_descent(grad_fn, w0, lr, n_steps) is wrong: the iterates climb the "
+               "loss: each step is w - lr * grad_fn(w), with a minus.\n"
+               "gradient_descent uses gd_step, whose check failed above: fix gd_step first.")
+RAISED = ("gd_step raised IndexError while check_gd_step was running it:\n"
+          "IndexError                                Traceback (most recent call last)\n"
+          "----> 2     return w - lr * grad[7]\n"
+          "IndexError: index 7 is out of bounds for axis 0 with size 3")
+
+
+@pytest.mark.parametrize(("raw", "line"), [
+    (CALL.format("check_gd_step(gd_step)") + STUB_GD, "not answered yet"),
+    (CALL.format("check_gd_step(gd_step)") + WRONG_GD,
+     "gd_step(w, grad, lr) is wrong: you stepped uphill: the gradient points towards increasing"
+     " loss, so gradient descent subtracts it, w - lr * grad"),
+    (CALL.format("check_gradient_descent(gradient_descent)") + BLOCKED,
+     "knock-on failure: it calls gd_step, which is not answered yet"),
+    (CALL.format("check_gradient_descent(gradient_descent)") + USES_FAILED,
+     "knock-on failure: fix gd_step first (gradient_descent(grad_fn, w0, lr, n_steps) is "
+     "wrong: the iterates climb the loss: each step is w - lr * grad_fn(w), with a minus)"),
+    (CALL.format("check_gd_step(gd_step)") + RAISED,
+     "gd_step raised IndexError: index 7 is out of bounds for axis 0 with size 3"),
+    ("\x1b[1;31m✗ f boom\x1b[0m", "f boom"),
+    ("---\nNameError  Traceback (most recent call last)\nNameError: name 'w' is not defined",
+     "NameError: name 'w' is not defined"),
+    ("", "the test cell failed"),
+])
+def test_a_failure_is_one_line(raw, line):
+    assert failure_line(raw) == line
+
+
+def _test_sources(nb):
+    return [c["source"].strip() if isinstance(c["source"], str) else "".join(c["source"]).strip()
+            for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
+
+
+def test_the_report_is_a_summary_and_one_line_per_failing_task():
     nb = json.loads(EXERCISE.read_text(encoding="utf-8"))
-    source = "check_gd_step(gd_step)\nprint(\"gd_step: correct\")"
-    raw = ("\x1b[1;31m✗ check_gd_step(gd_step)\x1b[0m\n"
-           "gd_step(w, grad, lr) is wrong: you stepped uphill <w>.")
-    report = learner_report({"failed": [{"source": source, "error": "<html>", "raw_error": raw},
-                                        {"source": "f()", "error": "", "raw_error": "✗ f boom"}]},
-                            nb)
-    first, second = report["failed"]
-    assert first["source"].startswith("Task 1. One step downhill (")
-    assert first["error"] == "gd_step(w, grad, lr) is wrong: you stepped uphill &lt;w&gt;."
-    long = learner_report({"failed": [{"source": source, "raw_error": "word " * 40}]}, nb)
-    assert [len(line) for line in long["failed"][0]["error"].splitlines()] == [84, 84, 29]
-    assert second == {"source": "Task f()", "error": "f boom", "raw_error": "f boom"}
+    sources = _test_sources(nb)
+    assert len(sources) == 6
+    failed = [{"source": sources[0], "error": "<html>",
+               "raw_error": CALL.format("check_gd_step(gd_step)") + WRONG_GD},
+              {"source": sources[1], "raw_error": CALL.format("check_gradient_descent("
+                                                               "gradient_descent)") + BLOCKED},
+              {"source": sources[4], "raw_error": CALL.format("check_gd_step(gd_step)") + STUB_GD}]
+    report = learner_report({"failed": failed, "other": 1}, nb)
+    assert report["other"] == 1
+    (entry,) = report["failed"]
+    assert entry["source"] == "3 of 6 tasks need work; 3 passed."
+    assert entry["raw_error"].splitlines() == [
+        "3 of 6 tasks need work; 3 passed.",
+        "✗ Task 1. One step downhill (1 point): gd_step(w, grad, lr) is wrong: you stepped "
+        "uphill: the gradient points towards increasing loss, so gradient descent subtracts it,"
+        " w - lr * grad",
+        "✗ Task 2. The loop (2 points): knock-on failure: it calls gd_step, which is not "
+        "answered yet",
+        "✗ Task 5. L without a formula: power iteration (2 points): not answered yet",
+    ]
+    style, text = entry["error"].split("</style>")
+    assert style.startswith("<style>#validation-message.validation-failed")
+    assert text == html.escape("\n".join(entry["raw_error"].splitlines()[1:]))
+    assert "this&gt;" not in text  # the message's "<this>" came after its first sentence
     assert learner_report({}, nb) == {}  # all passed: nbgrader's "Success!" stays
+
+
+def test_two_failing_cells_of_one_task_make_one_line():
+    nb = json.loads((ROOT / "exercises/10_neural_networks_and_backpropagation/"
+                     "10_neural_networks_and_backpropagation.ipynb").read_text(encoding="utf-8"))
+    titles = task_titles(nb)
+    sources = [s for s in _test_sources(nb) if titles[s].startswith("2. ReLU")]
+    assert len(sources) == 2
+    stub = CALL.format("check(relu)") + "relu is not answered yet: replace it."
+    report = learner_report({"failed": [{"source": s, "raw_error": stub} for s in sources]}, nb)
+    (entry,) = report["failed"]
+    assert entry["raw_error"].splitlines() == [
+        "1 of 6 tasks needs work; 5 passed.",
+        f"✗ Task {titles[sources[0]]}: not answered yet (and 1 more test cell)"]
+
+
+def test_validate_reports_a_wrong_answer_and_the_stubs(tmp_path):
+    """The real pipeline: nbgrader's Validator runs exercise 03 with a wrong first answer."""
+    from nbgrader.validator import Validator
+
+    nb = json.loads(EXERCISE.read_text(encoding="utf-8"))
+    answer = next(c for c in nb["cells"] if "".join(c["source"]).startswith("def gd_step("))
+    answer["source"] = "def gd_step(w, grad, lr):\n    return w + lr * grad\n"
+    copy = tmp_path / EXERCISE.name
+    copy.write_text(json.dumps(nb), encoding="utf-8")
+    report = learner_report(Validator().validate(str(copy)), nb)
+    lines = report["failed"][0]["raw_error"].splitlines()
+    assert lines[0] == "6 of 6 tasks need work; 0 passed."
+    assert lines[1].startswith("✗ Task 1. One step downhill (1 point): gd_step(w, grad, lr) is "
+                               "wrong: you stepped uphill")
+    titles = list(task_titles(nb).values())
+    assert lines[2:] == [f"✗ Task {t}: not answered yet" for t in titles[1:]]
 
 
 def test_a_lesson_points_to_its_exercise():
