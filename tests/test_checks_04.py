@@ -734,3 +734,206 @@ def test_check_rng_use_tells_the_two_misuses_apart():
         check_rng_use(lambda seed: np.random.default_rng(0).permutation(5), "f(rng)", seed=3)
     # where another seed cannot change anything, only reproducibility is asked for
     check_rng_use(lambda seed: np.arange(5), "f(rng)", seed=3, other_seed=False)
+
+
+# --- the noise floor: prediction -----------------------------------------------------------------
+
+def lstsq(X, y):
+    return np.linalg.lstsq(X, y, rcond=None)[0]
+
+
+def star_noise(X, y):
+    """The mean squared norm of the per-sample gradients at w* (their mean is 0 there)."""
+    g = 2 * (X @ lstsq(X, y) - y)[:, None] * X
+    return np.mean(np.sum(g**2, axis=1))
+
+
+def fpc(X, b):
+    return (len(X) - b) / (len(X) - 1)
+
+
+FLOOR_KWARGS = [{}, dict(n_samples=30, n_features=2, batch_size=1, lr=0.1, seed=71),
+                dict(n_samples=25, n_features=4, batch_size=25, lr=0.02, seed=72),
+                dict(n_samples=60, n_features=3, batch_size=10, lr=0.03, seed=73)]
+
+PREDICTED_FLOOR_VALID = [
+    lambda X, y, lr, b: lr / 4 * star_noise(X, y) / b * fpc(X, b),
+    # task 4's variance at w*, centred (the mean is 0 up to rounding)
+    lambda X, y, lr, b: lr / 4 * sigma2_of(lstsq(X, y), X, y) / b * (1 - (b - 1) / (len(y) - 1)),
+    lambda X, y, lr, b: np.float32(lr * star_noise(X, y) * fpc(X, b) / (4 * b)),
+]
+
+
+@pytest.mark.parametrize("fn", PREDICTED_FLOOR_VALID)
+@pytest.mark.parametrize("kwargs", FLOOR_KWARGS)
+def test_predicted_floor_accepts_valid_forms(solution, fn, kwargs):
+    checks.check_predicted_floor(solution["predicted_floor"], **kwargs)
+    checks.check_predicted_floor(fn, **kwargs)
+
+
+PREDICTED_FLOOR_MISTAKES = {
+    "eta/2": (lambda X, y, lr, b: lr / 2 * star_noise(X, y) / b * fpc(X, b), "twice too large"),
+    "batch ignored": (lambda X, y, lr, b: lr / 4 * star_noise(X, y) * fpc(X, b),
+                      "left out the batch size"),
+    "b squared": (lambda X, y, lr, b: lr / 4 * star_noise(X, y) / b**2 * fpc(X, b),
+                  "not by b²"),
+    "with replacement": (lambda X, y, lr, b: lr / 4 * star_noise(X, y) / b, "WITH replacement"),
+    "at w = 0": (lambda X, y, lr, b: lr / 4 * sigma2_of(np.zeros(X.shape[1]), X, y) / b
+                 * fpc(X, b), "at w = 0"),
+    "no lr": (lambda X, y, lr, b: star_noise(X, y) / 4 / b * fpc(X, b), "learning rate is missing"),
+    "eta": (lambda X, y, lr, b: lr * star_noise(X, y) / b * fpc(X, b), "not η times it"),
+    "no return": (lambda X, y, lr, b: None, "return"),
+    "array": (lambda X, y, lr, b: np.ones(3), "single number"),
+}
+
+
+@pytest.mark.parametrize("name", PREDICTED_FLOOR_MISTAKES)
+def test_predicted_floor_rejects_typical_mistakes(name):
+    fn, message = PREDICTED_FLOOR_MISTAKES[name]
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_predicted_floor(fn)
+
+
+def test_predicted_floor_ignores_no_argument():
+    """Each argument changes the answer: lr, batch_size, and the data (hidden tests vary them)."""
+    with pytest.raises(AssertionError, match="is wrong"):
+        checks.check_predicted_floor(lambda X, y, lr, b: 0.05 / 4 * star_noise(X, y) / b
+                                     * fpc(X, b), lr=0.1, seed=71)
+    with pytest.raises(AssertionError, match="is wrong"):
+        checks.check_predicted_floor(lambda X, y, lr, b: lr / 4 * star_noise(X, y) / 4
+                                     * fpc(X, 4), batch_size=10, n_samples=60, seed=73)
+
+
+def test_exact_floor_agrees_with_a_long_simulation_and_the_first_order_limit():
+    """The reference the measurement is judged against: the exact stationary floor agrees with
+    a long simulation (and with replacement too), and the first-order prediction is its
+    small-lr limit."""
+    X, y, _ = checks.make_regression(40, 3, seed=5)
+    for b, replace in [(1, False), (4, False), (4, True)]:
+        exact = checks.exact_noise_floor(X, y, 0.05, b, replace=replace)
+        if replace:
+            measured = floor_chains(X, y, 0.05, b, 200, 1500, np.random.default_rng(1),
+                                    draw=lambda rng, n, c, k: rng.integers(0, n, size=(c, k)))
+        else:
+            measured = floor_chains(X, y, 0.05, b, 200, 1500, np.random.default_rng(1))
+        assert abs(measured / exact - 1) < 0.02, (b, replace, measured, exact)
+    small = [checks.exact_noise_floor(X, y, lr, 4) / checks.first_order_floor(X, y, lr, 4)
+             for lr in (0.1, 0.01, 0.001)]
+    assert small[0] > small[1] > small[2] and abs(small[2] - 1) < 0.01, small
+    assert checks.exact_noise_floor(X, y, 0.05, 40) == pytest.approx(0, abs=1e-15)
+
+
+# --- the noise floor: measurement ----------------------------------------------------------------
+
+def without_chains(rng, n, chains, b):
+    return rng.permuted(np.tile(np.arange(n), (chains, 1)), axis=1)[:, :b]
+
+
+def floor_chains(X, y, lr, batch_size, n_chains, n_steps, rng, *, burn="mu", start=None,
+                 draw=without_chains, excess="loss", use_b=True, last_only=False, one_chain=False,
+                 dtype=float):
+    """A family of measurements of the floor: correct by default, each keyword one slip."""
+    n, p = X.shape
+    b = batch_size if use_b else 1
+    w_star = lstsq(X, y)
+    f_star = np.mean((X @ w_star - y) ** 2)
+    H = 2 / n * X.T @ X
+    mu = np.linalg.eigvalsh(H).min()
+    burn = {"mu": min(int(np.ceil(5 / (lr * mu))), n_steps - 1), "half": n_steps // 2,
+            "none": 0, "ten": 10}[burn]
+    if last_only:
+        burn = n_steps - 1
+    chains = 1 if one_chain else n_chains
+    W = np.zeros((chains, p)) if start is None else np.tile(start(X, y), (chains, 1))
+    W, Xd, yd = W.astype(dtype), X.astype(dtype), y.astype(dtype)
+    total = 0.0
+    for t in range(n_steps):
+        idx = draw(rng, n, chains, b)
+        R = np.einsum("cbp,cp->cb", Xd[idx], W) - yd[idx]
+        W = W - dtype(lr) * 2 / b * np.einsum("cb,cbp->cp", R, Xd[idx])
+        if t >= burn:
+            E = W - w_star
+            value = {"loss": np.mean((W @ X.T - y) ** 2, axis=1) - f_star,
+                     "quadratic": 0.5 * np.einsum("cp,pq,cq->c", E, H, E),
+                     "double": np.einsum("cp,pq,cq->c", E, H, E),
+                     "raw loss": np.mean((W @ X.T - y) ** 2, axis=1)}[excess]
+            total += np.mean(value)
+    return total / (n_steps - burn)
+
+
+def floor_variant(**options):
+    def noise_floor(X, y, lr, batch_size, n_chains, n_steps, rng):
+        return floor_chains(X, y, lr, batch_size, n_chains, n_steps, rng, **options)
+    return noise_floor
+
+
+def floor_loop_over_chains(X, y, lr, batch_size, n_chains, n_steps, rng):
+    """Chains one at a time, batches from rng.choice: slower, just as right."""
+    n, p = X.shape
+    w_star = lstsq(X, y)
+    H = 2 / n * X.T @ X
+    burn = n_steps // 3
+    total = 0.0
+    for _ in range(n_chains):
+        w = np.zeros(p)
+        for t in range(n_steps):
+            idx = rng.choice(n, size=batch_size, replace=False)
+            w = w - lr * 2 / batch_size * X[idx].T @ (X[idx] @ w - y[idx])
+            if t >= burn:
+                total += 0.5 * (w - w_star) @ H @ (w - w_star)
+    return total / (n_chains * (n_steps - burn))
+
+
+NOISE_FLOOR_VALID = [
+    floor_variant(),
+    floor_variant(burn="half", excess="quadratic"),
+    floor_variant(start=lstsq, burn="half"),           # the floor does not depend on the start
+    floor_variant(dtype=np.float32),
+    floor_loop_over_chains,
+]
+
+
+@pytest.mark.parametrize("fn", NOISE_FLOOR_VALID)
+def test_noise_floor_accepts_valid_ways(solution, fn):
+    checks.check_noise_floor(fn)
+
+
+@pytest.mark.parametrize("kwargs", [FLOOR_KWARGS[1], FLOOR_KWARGS[3], dict(seed=1), dict(seed=2)])
+def test_noise_floor_reference_passes_other_problems(solution, kwargs):
+    checks.check_noise_floor(solution["noise_floor"], **kwargs)
+
+
+NOISE_FLOOR_MISTAKES = {
+    "transient included": (floor_variant(burn="none"), "the transient"),
+    "transient barely cut": (floor_variant(burn="ten"), "above the stationary floor"),
+    "batch size ignored": (floor_variant(use_b=False), "batches of ONE sample"),
+    "with replacement": (floor_variant(draw=lambda rng, n, c, k: rng.integers(0, n, size=(c, k))),
+                         "WITH replacement"),
+    "eᵀHe without ½": (floor_variant(excess="double"), "twice the floor"),
+    "loss, not excess": (floor_variant(excess="raw loss"), "subtract f*"),
+    "one chain": (floor_variant(one_chain=True), "not one chain or the last step"),
+    "last step only": (floor_variant(last_only=True), "not one chain or the last step"),
+    "global np.random": (lambda X, y, lr, b, c, s, rng: floor_chains(
+        X, y, lr, b, c, s, np.random.default_rng(np.random.randint(1 << 30))),  # noqa: NPY002
+        "same seed gave different floors"),
+    "private generator": (lambda X, y, lr, b, c, s, rng: floor_chains(
+        X, y, lr, b, c, s, np.random.default_rng(0)), "two different seeds gave the same floor"),
+    "array": (lambda X, y, lr, b, c, s, rng: np.full(c, 0.01), "one number"),
+    "no return": (lambda X, y, lr, b, c, s, rng: None, "return"),
+}
+
+
+@pytest.mark.parametrize("name", NOISE_FLOOR_MISTAKES)
+def test_noise_floor_rejects_typical_mistakes(name):
+    fn, message = NOISE_FLOOR_MISTAKES[name]
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_noise_floor(fn)
+
+
+def test_noise_floor_stubs_are_rejected():
+    def stub(*args):
+        raise NotImplementedError()
+
+    for check in (checks.check_predicted_floor, checks.check_noise_floor):
+        with pytest.raises(NotImplementedError):
+            check(stub)

@@ -33,6 +33,10 @@ __all__ = [
     "check_sgd_converges",
     "check_predicted_variance",
     "check_batch_gradient_variance",
+    "check_predicted_floor",
+    "check_noise_floor",
+    "exact_noise_floor",
+    "first_order_floor",
     "make_regression",
 ]
 
@@ -581,3 +585,237 @@ def check_batch_gradient_variance(batch_gradient_variance, *, n_samples=20, n_fe
             f"{what} with n_draws=2 gave nearly the same value for 20 seeds (relative spread "
             f"{few.std() / expected:.2g}): an average of 2 draws should scatter widely. Use "
             "n_draws batches, no more, no fewer.")
+
+
+# --- the noise floor of constant-rate SGD ------------------------------------------------------
+
+def _floor_setup(X, y):
+    """The least-squares solution, the per-sample gradients there and the Hessian of the MSE."""
+    n = X.shape[0]
+    w_star = solve_lstsq(X, y)
+    return w_star, _per_sample(w_star, X, y), 2 / n * X.T @ X
+
+
+def first_order_floor(X, y, lr, batch_size):
+    r"""The lesson's first-order noise floor for batches, :math:`\frac\eta4\,\mathbb E\lVert
+    g_B(w^\star)\rVert^2`.
+
+    With batches of ``b`` drawn without replacement, independently at every step, the noise of
+    a step at :math:`w^\star` has trace :math:`\frac{\sigma_\star^2}{b}\frac{n-b}{n-1}` (task 4 at
+    :math:`w^\star`, where :math:`\nabla f = 0`), which replaces :math:`\mathrm{tr}\,\Sigma` in
+    :math:`\frac\eta4\mathrm{tr}\,\Sigma`.
+    """
+    n = X.shape[0]
+    _, s, _ = _floor_setup(X, y)
+    sigma2 = float(np.mean(np.sum(s**2, axis=1)))
+    return lr / 4 * sigma2 / batch_size * (n - batch_size) / (n - 1)
+
+
+def exact_noise_floor(X, y, lr, batch_size, *, replace=False):
+    r"""The stationary :math:`\mathbb E f(w_t) - f^\star` of constant-rate SGD on the MSE, exactly.
+
+    Each step draws a new batch of ``batch_size`` rows, without replacement inside the batch
+    (``replace=True``: with replacement), independently of the other steps. For least squares
+    :math:`g_B(w) = H_B(w - w^\star) + g_B(w^\star)` exactly, with :math:`H_B` the mean of the
+    per-sample Hessians :math:`A_i = 2x_ix_i^\top` over the batch, so :math:`e_t = w_t - w^\star`
+    has a stationary covariance :math:`C` solving the linear system
+
+    .. math:: \eta(HC + CH) - \eta^2\,\mathbb E[H_BCH_B] = \eta^2\,\mathbb E[g_B g_B^\top],
+
+    and the floor is :math:`\frac12\mathrm{tr}(HC)` (lesson 04, section 6, for ``b = 1``).
+    Without replacement :math:`\mathbb E[H_BCH_B] = c\,\frac1n\sum_iA_iCA_i +
+    \frac{b-1}{b}\frac{n}{n-1}HCH` and :math:`\mathbb E[g_Bg_B^\top] = c\,\Sigma`, with
+    :math:`c = \frac{n-b}{b(n-1)}`; with replacement :math:`c = 1/b` and the factor
+    :math:`\frac{n}{n-1}` is 1.
+
+    Examples
+    --------
+    >>> X, y, _ = make_regression(40, 3, seed=0)
+    >>> round(exact_noise_floor(X, y, 1e-4, 4) / first_order_floor(X, y, 1e-4, 4), 3)
+    1.0
+    >>> exact_noise_floor(X, y, 0.05, 40) < 1e-15       # a batch of all the data: descent
+    True
+    """
+    n, p = X.shape
+    b = batch_size
+    _, s, H = _floor_setup(X, y)
+    Sigma = s.T @ s / n
+    A = 2 * X[:, :, None] * X[:, None, :]
+    mean_AxA = np.einsum("nij,nkl->ikjl", A, A).reshape(p * p, p * p) / n
+    if replace:
+        c, pair = 1 / b, (b - 1) / b
+    else:
+        c, pair = (n - b) / (b * (n - 1)), (b - 1) / b * n / (n - 1)
+    eye = np.eye(p)
+    system = np.kron(H, eye) + np.kron(eye, H) - lr * (c * mean_AxA + pair * np.kron(H, H))
+    C = np.linalg.solve(system, lr * c * Sigma.ravel()).reshape(p, p)
+    return float(0.5 * np.trace(H @ C))
+
+
+def _simulated_floor(X, y, lr, batch_size, n_chains, n_steps, rng, *, burn=None):
+    """Reference measurement: the chains' mean excess loss after ``burn`` steps (default half),
+    and each chain's own time average (independent across chains: their spread gives the
+    standard error)."""
+    n, p = X.shape
+    w_star, _, H = _floor_setup(X, y)
+    burn = n_steps // 2 if burn is None else burn
+    W = np.zeros((n_chains, p))
+    per_chain = np.zeros(n_chains)
+    for t in range(n_steps):
+        idx = rng.permuted(np.tile(np.arange(n), (n_chains, 1)), axis=1)[:, :batch_size]
+        Xb = X[idx]
+        r = np.einsum("cbp,cp->cb", Xb, W) - y[idx]
+        W = W - lr * 2 / batch_size * np.einsum("cb,cbp->cp", r, Xb)
+        if t >= burn:
+            E = W - w_star
+            per_chain += 0.5 * np.einsum("cp,pq,cq->c", E, H, E)
+    per_chain /= n_steps - burn
+    return float(per_chain.mean()), per_chain
+
+
+def check_predicted_floor(predicted_floor, *, n_samples=40, n_features=3, batch_size=5, lr=0.05,
+                          seed=0):
+    r"""Check ``predicted_floor(X, y, lr, batch_size)`` = η/4 · σ²*/b · (n − b)/(n − 1).
+
+    σ²* is the mean squared norm of the per-sample gradients at the least-squares solution w*
+    (their mean is 0 there): the lesson's first-order floor η tr Σ / 4 with the noise of one
+    batch, task 4's variance at w*, in place of tr Σ.
+    """
+    X, y, w = make_regression(n_samples, n_features, seed=seed)
+    n, b = n_samples, batch_size
+    expected = first_order_floor(X, y, lr, b)
+    _, s, _ = _floor_setup(X, y)
+    sigma2 = float(np.mean(np.sum(s**2, axis=1)))
+    correction = (n - b) / (n - 1)
+    at_zero = _sigma2(np.zeros(n_features), X, y)
+    at_w = _sigma2(w, X, y)
+    mistakes = [
+        Mistake(2 * expected, "it is twice too large: the excess loss of a quadratic is "
+                "f(w) - f* = ½ eᵀHe, so E f - f* = ½ tr(HC), and the stationary covariance gives "
+                "2 tr(HC) ≈ η tr Σ: the floor is η/4 times the noise, not η/2"),
+        Mistake(expected / 2, "it is half the first-order floor: η/4 times the trace of the "
+                "noise covariance of one step, E‖g_B(w*)‖²"),
+        Mistake(lr / 4 * sigma2 * correction, "you left out the batch size: a step averages b "
+                "per-sample gradients, which divides the noise by about b (task 4)"),
+        Mistake(lr / 4 * sigma2 / b**2 * correction, "the noise of a batch is divided by b, not "
+                "by b² (task 4: σ²/b · (n - b)/(n - 1))"),
+        Mistake(lr / 4 * at_zero / b * correction, "you measured the noise at w = 0; the floor "
+                "lives at the minimizer w* (the least-squares solution), where the full gradient "
+                "is 0 and only the noise of the batches remains"),
+        Mistake(lr / 4 * at_w / b * correction, "evaluate the noise at the least-squares "
+                "solution w*, np.linalg.lstsq(X, y), where the floor lives"),
+        Mistake(sigma2 / 4 / b * correction, "the learning rate is missing: the floor is "
+                "proportional to η"),
+        Mistake(lr * sigma2 / b * correction, "the floor is η/4 times the noise, not η times it"),
+    ]
+    if b > 1:
+        mistakes.append(Mistake(lr / 4 * sigma2 / b, "this is the floor for batches drawn WITH "
+                                "replacement (σ²/b); the batches of this exercise are drawn "
+                                "without replacement, so the noise of one step is task 4's "
+                                "σ²/b · (n - b)/(n - 1) at w*"))
+    got = _call(predicted_floor, "predicted_floor", X, y, lr, b)
+    check_scalar(got, expected, "predicted_floor(X, y, lr, batch_size)", mistakes=mistakes,
+                 rtol=1e-5, atol=1e-12 * (1 + lr * sigma2),
+                 context=f"X.shape={X.shape}, lr={lr:g}, batch_size={b}")
+
+
+def check_noise_floor(noise_floor, *, n_samples=40, n_features=3, batch_size=4, lr=0.05,
+                      n_chains=100, n_steps=400, seed=0):
+    r"""Check ``noise_floor(X, y, lr, batch_size, n_chains, n_steps, rng)`` against the exact
+    stationary floor (:func:`exact_noise_floor`).
+
+    The chains start at w = 0, far from w*, so that an average that includes the first steps
+    (the transient) is too high. The tolerance is four standard errors of a correct estimate
+    (measured by a reference simulation, the spread of its chains' time averages), at least
+    2 %. Eight more runs with other seeds must scatter no more than a correct average does (one
+    chain, or the last step only, scatters several times more), and ``rng`` must be used.
+    """
+    X, y, _ = make_regression(n_samples, n_features, seed=seed)
+    b = batch_size
+    what = "noise_floor(X, y, lr, batch_size, n_chains, n_steps, rng)"
+    exact = exact_noise_floor(X, y, lr, b)
+    first = first_order_floor(X, y, lr, b)
+    _, per_chain = _simulated_floor(X, y, lr, b, n_chains, n_steps,
+                                    np.random.default_rng(seed + 500))
+    stderr = float(per_chain.std() / np.sqrt(n_chains))
+    w_star, _, H = _floor_setup(X, y)
+    f_star = float(np.mean((X @ w_star - y) ** 2))
+    tol = max(4 * stderr, 0.02 * exact, 1e-9 * (1 + f_star))
+    mu = float(np.linalg.eigvalsh(H).min())
+    context = (f"X.shape={X.shape}, lr={lr:g}, batch_size={b}, n_chains={n_chains}, "
+               f"n_steps={n_steps}; exact stationary floor {exact:.6g}, first-order prediction "
+               f"{first:.6g}, standard error of a correct measurement about {stderr:.2g}")
+
+    def call(chains, steps, seed_, lr_=lr):
+        got = _call(noise_floor, "noise_floor", X, y, lr_, b, chains, steps,
+                    np.random.default_rng(seed_))
+        if got is None:
+            raise AssertionError(f"{what} returned None. Did you forget `return`?")
+        if isinstance(got, (str, bytes, dict)) or np.size(got) != 1:
+            raise AssertionError(f"{what} should return one number, the mean excess loss over "
+                                 f"the chains and the stationary steps; got {type(got).__name__}"
+                                 + (f" of shape {np.shape(got)}" if not isinstance(
+                                     got, (str, bytes, dict)) else "") + ".")
+        try:
+            return float(np.asarray(got, dtype=float).reshape(()))
+        except (TypeError, ValueError):
+            raise AssertionError(f"{what} should return one number, got "
+                                 f"{type(got).__name__}.") from None
+
+    def scatter():
+        fast_lr, chains, steps = 0.05, 20, 400
+        _, ref_chain = _simulated_floor(X, y, fast_lr, b, 200, steps,
+                                        np.random.default_rng(seed + 700))
+        expected_sd = float(ref_chain.std() / np.sqrt(chains))
+        runs = np.array([call(chains, steps, seed + 800 + k, fast_lr) for k in range(8)])
+        if runs.std(ddof=1) > 2.2 * expected_sd:
+            raise AssertionError(
+                f"{what}: eight runs with lr={fast_lr:g}, n_chains={chains}, n_steps={steps} and "
+                f"different seeds gave {np.array2string(runs, precision=5)}, a spread of "
+                f"{runs.std(ddof=1):.2g}; an average over {chains} chains and their stationary "
+                f"steps scatters by about {expected_sd:.2g}. Average f(w) - f* over ALL n_chains "
+                "chains AND over every step after the transient, not one chain or the last step.")
+
+    got = call(n_chains, n_steps, seed)
+    if not np.isfinite(got):
+        raise AssertionError(f"{what} returned {got!r} ({context}). With lr = {lr:g} SGD is "
+                             "stable here: look for a sum instead of a mean over the batch.")
+    if abs(got - exact) > tol:
+        transient, _ = _simulated_floor(X, y, lr, b, 20, n_steps,
+                                        np.random.default_rng(seed + 600), burn=0)
+        guesses = [
+            (transient, 0.15, "it matches the average over ALL the steps: the first steps are "
+             "still coming down from w = 0 (the transient), far above the floor. Leave them "
+             f"out: the start is forgotten like (1 - lr·μ)^(2t), with μ = {mu:.4g} the smallest "
+             "eigenvalue of H = (2/n) XᵀX here, so drop the first few multiples of "
+             f"1/(2·lr·μ) = {1 / (2 * lr * mu):.0f} steps and average the rest"),
+            (exact_noise_floor(X, y, lr, 1), 0.05, "it matches the floor of batches of ONE "
+             "sample: use batch_size samples in every step (the floor falls about b-fold)"),
+            (exact_noise_floor(X, y, lr, b, replace=True), 0.03, "it matches the floor of "
+             "batches drawn WITH replacement: draw each batch without replacement, e.g. "
+             "rng.permuted(np.tile(np.arange(n), (n_chains, 1)), axis=1)[:, :batch_size]"),
+            (2 * exact, 0.05, "it is twice the floor: the excess loss is f(w) - f* with f the "
+             "MSE, (1/n)‖Xw - y‖² - f* = ½ (w - w*)ᵀH(w - w*), not (w - w*)ᵀH(w - w*)"),
+            (exact / 2, 0.05, "it is half the floor: the excess loss is f(w) - f* with f the MSE "
+             "(1/n)‖Xw - y‖², not half of it"),
+            (exact + f_star, 0.05, f"it matches the loss itself: subtract f* = {f_star:.6g}, "
+             "the least-squares loss (np.linalg.lstsq), to get the EXCESS loss"),
+        ]
+        for value, rel, message in guesses:
+            if abs(got - value) <= max(tol, rel * value) and abs(got - value) < abs(got - exact):
+                raise AssertionError(f"{what} returned {got:.6g}, expected about {exact:.6g}: "
+                                     f"{message} ({context}).")
+        scatter()
+        side = "above" if got > exact else "below"
+        off = f"{abs(got / exact - 1):.1%} {side}" if exact > 0 else f"{side}"
+        raise AssertionError(
+            f"{what} returned {got:.6g}, {off} the stationary floor "
+            f"{exact:.6g}; a correct measurement lands within {tol:.2g} ({context}). Average "
+            "f(w) - f* over all chains and over the steps after the transient only.")
+    # reproducible and drawn from rng; then: an average, not one run
+    short = dict(chains=5, steps=60)
+    check_rng_use(lambda s: call(short["chains"], short["steps"], s, 0.05), what,
+                  seed=seed + 1, source="the batches",
+                  fix="rng.permuted(...) or rng.choice(n, batch_size, replace=False)",
+                  outcome="floor")
+    scatter()
