@@ -699,3 +699,54 @@ def test_one_se_band_too_wide_message_names_both_causes():
     for fn in (one_se_sd, one_se_sd_of_whole_table):
         with pytest.raises(AssertionError, match="the band is too wide"):
             checks.check_one_se_alpha(fn)
+
+
+# --- the one-SE rule left to the learner (issue 8): the edge of the band ----------------------
+
+def one_se_strict(alphas, fold_mse):
+    """Reads "no more than one standard error" as strictly less."""
+    m = fold_mse.mean(axis=1)
+    se = fold_mse.std(axis=1) / np.sqrt(fold_mse.shape[1])
+    b = np.argmin(m)
+    return float(alphas[m < m[b] + se[b]].max())
+
+
+def one_se_var_form(alphas, fold_mse):
+    """The standard error as sqrt(var / K), the mean as sum / K: the same numbers."""
+    m = fold_mse.sum(axis=1) / fold_mse.shape[1]
+    se = np.sqrt(fold_mse.var(axis=1) / fold_mse.shape[1])
+    b = np.argmin(m)
+    return float(np.max(np.asarray(alphas)[m <= m[b] + se[b]]))
+
+
+def one_se_scipy_sem(alphas, fold_mse):
+    from scipy.stats import sem
+
+    m = fold_mse.mean(axis=1)
+    se = sem(fold_mse, axis=1)                  # ddof=1
+    b = np.argmin(m)
+    return float(alphas[m <= m[b] + se[b]].max())
+
+
+def test_tie_table_puts_an_alpha_exactly_on_the_edge_of_the_band():
+    for seed in range(6):
+        alphas, f = checks.make_tie_table(seed)
+        m = f.mean(axis=1)
+        b = np.argmin(m)
+        edge = m[b] + f[b].std() / np.sqrt(f.shape[1])
+        assert np.sum(m == edge) == 1, seed                 # exactly equal, in floating point
+        assert checks.one_se_reference(alphas, f) == alphas[m == edge][0]
+        assert checks.one_se_reference(alphas, f, ddof=1) == alphas[m == edge][0]
+        assert one_se_strict(alphas, f) != alphas[m == edge][0]
+
+
+@pytest.mark.parametrize("seed", [0, 5, 61, 62])
+def test_one_se_strict_inequality_is_named(seed):
+    with pytest.raises(AssertionError, match=re.escape("compare with <=, not <")):
+        checks.check_one_se_alpha(one_se_strict, seed=seed)
+
+
+@pytest.mark.parametrize("fn", [one_se_var_form, one_se_scipy_sem])
+@pytest.mark.parametrize("seed", [0, 5, 61])
+def test_one_se_other_ways_to_the_standard_error_pass(fn, seed):
+    checks.check_one_se_alpha(fn, seed=seed)

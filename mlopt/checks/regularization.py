@@ -485,13 +485,38 @@ def make_cv_table(n_folds=5, seed=0, order="decreasing"):
     return alphas[order_idx], fold_mse[order_idx]
 
 
+# A table of exact binary fractions, 4 folds: the best mean is 1, its folds 1 -+ 1/4 give a
+# standard deviation of exactly 1/4 (ddof=0) and a standard error of 1/8, so the mean 1.125 lies
+# EXACTLY on the edge of the band ("no more than" includes it). With ddof=1 the band reaches
+# 1.144 and picks the same alpha; a strict "<" picks the next smaller one.
+_TIE_MEAN = np.array([1.375, 1.1875, 1.0, 1.0625, 1.125, 1.25, 1.5, 2.0])
+_TIE_HALF_SPREAD = np.array([0.125, 0.125, 0.25, 0.125, 0.0625, 0.125, 0.25, 0.125])
+
+
+def make_tie_table(seed=0, order="shuffled"):
+    """A 4-fold table whose one-SE alpha has its mean error exactly on the edge of the band
+    (binary fractions, so that the equality survives floating point). ``seed`` shifts the grid
+    and scales the errors by a power of 2 (exact)."""
+    rng = np.random.default_rng(seed)
+    alphas = np.logspace(-3, 2, len(_TIE_MEAN)) * 10 ** rng.uniform(-1, 1)
+    signs = np.array([-1.0, -1.0, 1.0, 1.0])
+    fold_mse = 2.0 ** int(rng.integers(-3, 8)) * (_TIE_MEAN[:, None]
+                                                   + _TIE_HALF_SPREAD[:, None] * signs[None, :])
+    order_idx = {"decreasing": np.arange(len(alphas))[::-1], "increasing": np.arange(len(alphas)),
+                 "shuffled": rng.permutation(len(alphas))}[order]
+    return alphas[order_idx], fold_mse[order_idx]
+
+
 def check_one_se_alpha(one_se_alpha, *, n_folds=5, seed=0):
     r"""Check ``one_se_alpha(alphas, fold_mse) -> alpha``: the largest alpha whose mean
     cross-validated error is at most the best mean plus the best alpha's standard error
     :math:`\mathrm{sd}/\sqrt K` over the :math:`K` folds (either ``ddof``), for alphas given in
     decreasing, increasing and shuffled order."""
-    for order in ("decreasing", "increasing", "shuffled"):
-        alphas, fold_mse = make_cv_table(n_folds, seed, order)
+    tables = [(order, *make_cv_table(n_folds, seed, order))
+              for order in ("decreasing", "increasing", "shuffled")]
+    tables.append(("shuffled", *make_tie_table(seed)))
+    for order, alphas, fold_mse in tables:
+        n_folds = fold_mse.shape[1]
         mean = fold_mse.mean(axis=1)
         sd = fold_mse.std(axis=1)
         best = int(np.argmin(mean))
@@ -509,6 +534,10 @@ def check_one_se_alpha(one_se_alpha, *, n_folds=5, seed=0):
         se_best = sd[best] / np.sqrt(n_folds)
         rng_index = np.arange(len(alphas))
         mistakes = [
+            (float(alphas[mean < mean[best] + se_best].max()), "an alpha whose mean error is "
+             "exactly one standard error above the best is still within the rule (\"no more "
+             "than one standard error\"): compare with <=, not <; this table has one exactly on "
+             "the edge"),
             (float(alphas[best]), "this is the alpha with the lowest mean error; the rule picks "
              "the LARGEST alpha whose mean error is within one standard error of that minimum "
              "(a simpler model at no measurable cost)"),
