@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -187,6 +188,11 @@ def test_a_lesson_points_to_its_exercise():
     assert "exercises/03_gradient_descent/03_gradient_descent.ipynb" in message
 
 
+LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+EXPLORER_CALL = re.compile(r"^\s*(?:\w+\s*=\s*)?(gd_explorer|momentum_explorer|optimizer_race)\(",
+                           re.MULTILINE)
+
+
 def _explorer_run(tmp_path):
     """A notebook whose explorer cell ran in a kernel: widget view, snapshot, widget state."""
     from nbclient import NotebookClient
@@ -230,3 +236,24 @@ def test_snapshots_are_stored_only_for_notebooks():
     keep_snapshots(model, "a.txt", None)
     assert model == {"type": "file", "content": "not a notebook"}
 
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_stored_explorers_show_a_captioned_snapshot_and_no_widget(path):
+    """What a fresh clone shows before a cell runs, trusted or not: the captioned snapshot."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    explorers = 0
+    for i, cell in enumerate(nb["cells"]):
+        bundles = [o["data"] for o in cell.get("outputs", []) if "data" in o]
+        text = " ".join("".join(b.get("text/plain", "")) for b in bundles)
+        assert not re.search(r"\w\(children=", text), f"cell {i} stores a widget's repr"
+        if cell["cell_type"] != "code" or not EXPLORER_CALL.search("".join(cell["source"])):
+            continue
+        explorers += 1
+        snapshots = [b for b in bundles
+                     if "image/png" in b and "".join(b.get("text/plain", "")) == SNAPSHOT_CAPTION]
+        assert len(snapshots) == 1, f"cell {i} stores no captioned snapshot: re-execute it"
+        assert WIDGET_VIEW not in snapshots[0], (
+            f"cell {i} stores a widget view, dead once reopened: python -m mlopt._lab {path}")
+    assert not store_snapshots(nb), f"a save would change it: python -m mlopt._lab {path}"
+    if path.name.startswith(("03_", "05_", "06_")):
+        assert explorers, "the lesson's explorer call was not found"
