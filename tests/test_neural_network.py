@@ -424,15 +424,18 @@ def test_dropout_is_reproducible_from_its_own_generator():
 
 # ---- the articles' model ------------------------------------------------------------------------
 
-def test_article_model_reaches_97_percent_on_digits(digits):
-    """Dense(128, relu) -> Dropout(0.2) -> Dense(10), Adam, cross-entropy on logits."""
+@pytest.mark.parametrize("seed", range(6))
+def test_article_model_reaches_97_percent_on_digits(digits, seed):
+    """Dense(128, relu) -> Dropout(0.2) -> Dense(10), Adam, cross-entropy on logits, 60 epochs
+    as in lesson 10, section 5: every seed reaches 97 %, not only the one the lesson prints
+    first (at 30 epochs seeds 0-5 gave .978 .969 .967 .972 .967 .961)."""
     from sklearn.model_selection import train_test_split
 
     X, y = digits
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0,
                                                         stratify=y)
     model = _fit_quiet(MLPClassifier((128,), dropout=0.2, alpha=0.0, batch_size=32,
-                                     max_iter=30, random_state=0, learning_rate_init=1e-3),
+                                     max_iter=60, random_state=seed, learning_rate_init=1e-3),
                        X_train, y_train)
     assert model.score(X_test, y_test) >= 0.97
 
