@@ -201,8 +201,10 @@ class SandboxedExecute(NbGraderPreprocessor):
         c.SandboxedExecute.hide = ["/path/to/course/submitted"]     # as root: hidden from answers
 
     Test and setup cells run in the grader; answer cells (and cells the learner added) run,
-    definitions only, in the sandbox. A failed test cell gets an error output whose message is
-    the check's, so nbgrader's scores and feedback show it. Not supported by the proxies:
+    definitions only, in the sandbox. The tests see the task's names as the learner's last
+    definition before them, whether in the answer cell or in a cell added after it, as in a
+    run from top to bottom (what Validate does). A failed test cell gets an error output whose
+    message is the check's, so nbgrader's scores and feedback show it. Not supported by the proxies:
     changing an attribute of a learner's object in place from a check (``obj.W[0] = 1``; assign
     ``obj.W = ...`` instead) and partial credit from a test cell's last expression.
     """
@@ -373,11 +375,13 @@ class SandboxedExecute(NbGraderPreprocessor):
     def _export(self, names, meta):
         from mlopt.sandbox import SandboxError
 
-        grade_id = meta.get("grade_id")
         if meta.get("locked") and not meta.get("solution"):
             return                      # setup cells: the grader ran its own copy
+        # The task's names (those the release's answer cells define), from whichever learner
+        # cell defined them last, as in a run from top to bottom: an answer written in a cell
+        # added below the stub replaces the stub, and a stub run later replaces the answer.
         if self.expected is not None:
-            wanted = self.expected.get(grade_id, []) if meta.get("solution") else []
+            wanted = list(dict.fromkeys(n for group in self.expected.values() for n in group))
         else:
             wanted = [n for n in names if n not in self.protected]
         for name in wanted:

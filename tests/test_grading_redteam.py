@@ -276,6 +276,16 @@ def build_class(course, listener):
             "            os.fork()\n"
             "        except OSError:\n"
             "            pass\n")})
+
+    def answer_below(nb):       # the stub is left, the answer written in a cell added below it
+        i = [nbgrader_meta(c).get("grade_id") for c in nb.cells].index("mse")
+        nb.cells.insert(i + 1, nbformat.v4.new_code_cell(SOLUTION["mse"]))
+    subs["answer_below"] = notebook({"mse": "def mse(w, X, y):\n" + STUB}, edit=answer_below)
+
+    def answer_above(nb):       # ... or above it: the stub, run later, replaces it (as in Jupyter)
+        i = [nbgrader_meta(c).get("grade_id") for c in nb.cells].index("mse")
+        nb.cells.insert(i, nbformat.v4.new_code_cell(SOLUTION["mse"]))
+    subs["answer_above"] = notebook({"mse": "def mse(w, X, y):\n" + STUB}, edit=answer_above)
     subs["all_loops"] = notebook({
         gid: f"def {gid}(*args, **kwargs):\n    while True:\n        pass\n" for gid in WRONG})
 
@@ -344,6 +354,14 @@ def test_learner_files_are_never_modified(graded):
 def test_honest_work_gets_full_marks(graded):
     for student in ("honest", "victim", "top_level_loop", "network"):
         assert score(graded, student) == 10, (student, reason(graded, student))
+
+
+def test_the_latest_definition_is_graded_as_in_a_run_from_top_to_bottom(graded):
+    """An answer written in a cell added below the stub counts (Validate passes it); one written
+    above the stub is replaced by the stub, as when the notebook runs from top to bottom."""
+    assert score(graded, "answer_below") == 10, reason(graded, "answer_below")
+    assert score(graded, "answer_above") == 5
+    assert "test_mse (0/2): NotImplementedError: not answered" in reason(graded, "answer_above")
 
 
 def test_a_wrong_answer_loses_its_points_with_the_checks_message(graded):
