@@ -749,18 +749,8 @@ def check_noise_floor(noise_floor, *, n_samples=40, n_features=3, batch_size=4, 
     def call(chains, steps, seed_, lr_=lr):
         got = _call(noise_floor, "noise_floor", X, y, lr_, b, chains, steps,
                     np.random.default_rng(seed_))
-        if got is None:
-            raise AssertionError(f"{what} returned None. Did you forget `return`?")
-        if isinstance(got, (str, bytes, dict)) or np.size(got) != 1:
-            raise AssertionError(f"{what} should return one number, the mean excess loss over "
-                                 f"the chains and the stationary steps; got {type(got).__name__}"
-                                 + (f" of shape {np.shape(got)}" if not isinstance(
-                                     got, (str, bytes, dict)) else "") + ".")
-        try:
-            return float(np.asarray(got, dtype=float).reshape(()))
-        except (TypeError, ValueError):
-            raise AssertionError(f"{what} should return one number, got "
-                                 f"{type(got).__name__}.") from None
+        return as_number(got, what, meaning="one number, the mean excess loss over the chains "
+                         "and the stationary steps")
 
     def scatter():
         fast_lr, chains, steps = 0.05, 20, 400
