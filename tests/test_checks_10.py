@@ -109,7 +109,7 @@ def test_valid_alternatives_pass(sol):
 
 def test_linear_mistakes_are_named():
     rejects(checks.check_linear_backward, lambda g, x, W: (g @ W.T, g.T @ x, g.sum(0)),
-            match="transposed")
+            match="it is transposed.*dL/dW must have W's shape")
     rejects(checks.check_linear_backward, lambda g, x, W: (g @ W.T, x.T @ g, g),
             match="not summed over the batch")
     rejects(checks.check_linear_backward, lambda g, x, W: (g @ W.T, x.T @ g, g.mean(0)),
@@ -119,7 +119,7 @@ def test_linear_mistakes_are_named():
     rejects(checks.check_linear_backward,
             lambda g, x, W: (g @ W.T, x.T @ g / len(x), g.sum(0)), match="divided by the batch")
     rejects(checks.check_linear_backward, lambda g, x, W: ((g @ W.T).T, x.T @ g, g.sum(0)),
-            match="grad_x .* transposed")
+            match="grad_x .* transposed: dL/dx has x's shape")
     rejects(checks.check_linear_backward, lambda g, x, W: (x.T @ g, g.sum(0)),
             match="should return 3 values.*tuple of 2")
     rejects(checks.check_linear_backward, lambda g, x, W: x.T @ g,
