@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from mlopt.checks import loss_functions as checks
+from mlopt.gradcheck import rel_error
 from tests.exercise_utils import solution_namespace
 
 CHAPTER = "01_loss_functions_and_gradients"
@@ -244,41 +245,75 @@ def test_unexpected_return_types_get_a_message_not_a_crash(fn):
 
 
 # The reasoning tasks: a gradient check's fingerprint, and the article's gradient.
+def rho_of(c):
+    """What rel_error reports for an analytic gradient c times the true one: measured."""
+    g = np.array([0.3, -1.2, 2.5])
+    return rel_error(c * g, g)
+
+
+def factors_by_root_finding(rho):
+    """Measuring, done right: solve rel_error(c g, g) = rho on both sides of c = 1."""
+    from scipy.optimize import brentq
+
+    if rho == 0:
+        return 1.0, 1.0
+    large = brentq(lambda c: rho_of(c) - rho, 1.0, 1e6, xtol=1e-14, rtol=1e-15)
+    small = brentq(lambda c: rho_of(c) - rho, 1e-9, 1.0, xtol=1e-16, rtol=1e-15)
+    return small, large
+
+
 @pytest.mark.parametrize("fn", [
-    lambda c: abs(c - 1) / (abs(c) + 1),
-    lambda c: np.abs(c - 1) / (np.abs(c) + 1),
-    lambda c: 1.0 if c < 0 else abs(c - 1) / (c + 1),
-    lambda c: np.float32(abs(c - 1) / (abs(c) + 1)),
-    lambda c: abs(1 - c) / (1 + abs(c)),
+    lambda r: ((1 - r) / (1 + r), (1 + r) / (1 - r)),
+    lambda r: np.array([(1 - r) / (1 + r), (1 + r) / (1 - r)]),
+    lambda r: [1 / ((1 + r) / (1 - r)), (1 + r) / (1 - r)],
+    lambda r: tuple(np.float32([(1 - r) / (1 + r), (1 + r) / (1 - r)])),
+    factors_by_root_finding,
 ])
-def test_predicted_rel_error_accepts_equivalent_forms(fn):
-    checks.check_predicted_rel_error(fn)
+def test_factors_for_rel_error_accepts_equivalent_forms(fn, solution):
+    checks.check_factors_for_rel_error(solution["factors_for_rel_error"])
+    checks.check_factors_for_rel_error(fn)
+
+
+def test_the_answer_inverts_the_measured_fingerprint(solution):
+    """The task's answer is what rel_error really reports, measured here: both factors give
+    rho back, and any negative factor gives exactly 1."""
+    for rho in (0.0, 1 / 3, 0.6, 29 / 31):
+        for c in solution["factors_for_rel_error"](rho):
+            assert rho_of(c) == pytest.approx(rho, rel=1e-12, abs=1e-15)
+    for c in (-0.01, -1.0, -30.0):
+        assert rho_of(c) == pytest.approx(1.0, rel=1e-15)
 
 
 @pytest.mark.parametrize(("fn", "message"), [
-    (lambda c: abs(c - 1) / (c + 1), "negative c"),
-    (lambda c: abs(c - 1) / abs(c + 1), "never exceed 1"),
-    (lambda c: (c - 1) / (c + 1), "cannot be negative"),
-    (lambda c: abs(c - 1), "denominator"),
-    (lambda c: abs(c - 1) / (c + 1) if c > 0 else 0.0, "predicted_rel_error(-30) is wrong"),
-    (lambda c: None, "return"),
-    (lambda c: [0.5, 0.5], "single number"),
+    # the forward formula where the inverse is asked: measuring instead of solving
+    (lambda r: rho_of(r), "returned one number"),
+    (lambda r: ((1 + r) / (1 - r), (1 - r) / (1 + r)), "wrong order"),
+    (lambda r: (1 + r) / (1 - r), "It is one of the two"),
+    (lambda r: (1 - r) / (1 + r), "It is one of the two"),
+    (lambda r: (-(1 + r) / (1 - r), (1 + r) / (1 - r)), "exactly 1 whatever its size"),
+    (lambda r: (1 - r, (1 + r) / (1 - r)), "a factor c and of 1/c are the same"),
+    (lambda r: (1 - r, 1 + r), "c_large = 1.33333 would make rel_error report 0.142857"),
+    (lambda r: (1 / (1 + r), 1 / (1 - r)), "would make rel_error report"),
+    (lambda r: None, "return"),
+    (lambda r: "2", "pair"),
+    (lambda r: (1.0, 2.0, 3.0), "two numbers"),
+    # right for rho > 0, but a gradient that is exactly right (rho = 0) divides by zero
+    (lambda r: (1 / ((1 + r) / (1 - r)), (1 + r) / (1 - r)) if r > 1e-3 else (r / r, 1.0),
+     "raised ZeroDivisionError"),
 ])
-def test_predicted_rel_error_mistakes(fn, message):
+def test_factors_for_rel_error_mistakes(fn, message):
     with pytest.raises(AssertionError, match=re.escape(message)):
-        checks.check_predicted_rel_error(fn)
+        checks.check_factors_for_rel_error(fn)
 
 
-def test_predicted_rel_error_stub_is_rejected():
+def test_factors_for_rel_error_stub_is_rejected():
     def stub(c):
         raise NotImplementedError()
 
     with pytest.raises(NotImplementedError):
-        checks.check_predicted_rel_error(stub)
+        checks.check_factors_for_rel_error(stub)
     with pytest.raises(NotImplementedError):
         checks.check_article_factor(stub)
-    with pytest.raises(AssertionError, match="raised ZeroDivisionError"):
-        checks.check_predicted_rel_error(lambda c: 1 / 0)
 
 
 def test_article_factor_matches_the_articles_code(solution):
@@ -335,7 +370,7 @@ ODD_RETURNS = [None, "x", {"a": 1}, (1, 2, 3), [np.zeros(2), 1.0], np.zeros((2, 
 @pytest.mark.parametrize("value", ODD_RETURNS, ids=lambda v: type(v).__name__)
 @pytest.mark.parametrize("check", [checks.check_mse, checks.check_mse_gradient,
                                    checks.check_mae_gradient, checks.check_central_difference,
-                                   checks.check_predicted_rel_error,
+                                   checks.check_factors_for_rel_error,
                                    checks.check_article_factor])
 def test_no_check_crashes_on_an_odd_return_value(check, value):
     with pytest.raises(AssertionError):

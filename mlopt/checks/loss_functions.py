@@ -11,7 +11,7 @@ from mlopt.gradcheck import numerical_gradient
 from mlopt.losses import absolute_error, squared_error
 
 __all__ = ["check_mse", "check_mse_gradient", "check_mae_gradient", "check_central_difference",
-           "check_predicted_rel_error", "check_article_factor"]
+           "check_factors_for_rel_error", "check_article_factor"]
 
 
 def make_problem(n_samples=5, n_features=3, seed=0, zero_residuals=0):
@@ -301,42 +301,89 @@ def _rel_error_of_factor(c):
     return abs(c - 1) / (abs(c) + 1)
 
 
-def check_predicted_rel_error(predicted_rel_error):
-    """Check ``predicted_rel_error(c)`` = ``abs(c - 1) / (abs(c) + 1)`` for nonzero real ``c``.
+def _pair(got, what):
+    """The learner's answer as two floats, or a message saying what it was."""
+    if isinstance(got, (str, bytes, dict)) or got is None:
+        raise AssertionError(
+            f"{what} should return the two factors as a pair (c_small, c_large); got "
+            + ("None. Did you forget the `return` statement?" if got is None
+               else f"{type(got).__name__} {str(got)[:40]!r}.")
+        )
+    try:
+        values = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        raise AssertionError(f"{what} should return two numbers (c_small, c_large), got "
+                             f"{type(got).__name__} {str(got)[:60]}.") from None
+    return values
 
-    That is what :func:`mlopt.gradcheck.rel_error` returns for an analytic gradient ``c`` times
-    the true one: every coordinate gives :math:`|c g - g| / (|c g| + |g|)`. The check compares
-    with ``rel_error`` itself on a real vector, so it tests the formula against the tool.
+
+def check_factors_for_rel_error(factors_for_rel_error):
+    r"""Check ``factors_for_rel_error(rho)`` = ``((1 - rho)/(1 + rho), (1 + rho)/(1 - rho))``.
+
+    An analytic gradient ``c`` times the true one makes :func:`mlopt.gradcheck.rel_error`
+    report :math:`\rho(c) = |c - 1| / (|c| + 1)` (every coordinate gives
+    :math:`|cg - g| / (|cg| + |g|)`). For :math:`0 \le \rho < 1` two positive factors give
+    :math:`\rho`, a factor and its reciprocal; every negative factor gives exactly 1. Measuring
+    with ``rel_error`` cannot answer this directly: the factors must be solved for (by algebra,
+    or by a root finder that knows there are two roots). Each returned factor is judged by the
+    relative error it produces, so the message says which one is off and by how much.
     """
     from mlopt.gradcheck import rel_error
 
     g = np.array([0.7, -2.0, 3.5])
-    factors = [2.0, 0.5, 30.0, 1 / 30, 1.0, -30.0, -0.5, -2.0, -1.0]
-    for c in factors:
-        expected = rel_error(c * g, g)
-        assert np.isclose(expected, _rel_error_of_factor(c))
-        mistakes = [
-            Mistake(abs(c - 1) / (c + 1) if c != -1 else np.inf,
-                    "for a negative c, |c g| is |c| |g|, not c |g|: the denominator is "
-                    "|c| + 1"),
-            Mistake(abs(c - 1) / abs(c + 1) if c != -1 else np.inf,
-                    "the denominator of rel_error is |c g| + |g| = (|c| + 1) |g|, not |c g + g|; "
-                    "a relative error can never exceed 1"),
-            Mistake((c - 1) / (c + 1) if c != -1 else np.inf,
-                    "rel_error takes absolute values: it cannot be negative"),
-            Mistake(abs(c - 1), "you left out the denominator |c g| + |g| = (|c| + 1) |g|"),
-        ]
+    for rho in (1 / 3, 29 / 31, 0.0, 0.6, 0.999, 1e-4):
+        small, large = (1 - rho) / (1 + rho), (1 + rho) / (1 - rho)
+        assert np.isclose(rel_error(large * g, g), rho) and np.isclose(rel_error(small * g, g), rho)
+        what = f"factors_for_rel_error({rho:.6g})"
         try:
-            got = predicted_rel_error(c)
+            got = factors_for_rel_error(rho)
         except NotImplementedError:
             raise
         except Exception as err:  # noqa: BLE001  (the learner's error, shown as a message)
             raise AssertionError(
-                f"predicted_rel_error({c:.6g}) raised {type(err).__name__}: {err}. The factor c "
-                "can be any nonzero number, negative ones included."
+                f"{what} raised {type(err).__name__}: {err}. rho can be any number in [0, 1), "
+                "0 included (a gradient that is exactly right)."
             ) from err
-        _check_number(got, expected, f"predicted_rel_error({c:.6g})", mistakes=mistakes,
-                     rtol=1e-6, context=f"c = {c:.6g}: an analytic gradient c times the true one")
+        values = _pair(got, what)
+        if values.size == 1:
+            one = float(values.reshape(-1)[0])
+            hint = ""
+            if np.isclose(one, large, rtol=1e-6) or np.isclose(one, small, rtol=1e-6):
+                hint = (" It is one of the two: a factor c and its reciprocal 1/c give the same "
+                        "relative error (try rel_error(c * g, g) and rel_error(g / c, g)).")
+            raise AssertionError(f"{what} returned one number, {one:.6g}; return both factors "
+                                 f"that produce rho, as a pair (c_small, c_large).{hint}")
+        if values.shape != (2,):
+            raise AssertionError(f"{what} should return two numbers (c_small, c_large), got "
+                                 f"{values.size} in shape {values.shape}.")
+        rtol = 1e-6 if getattr(np.asarray(got), "dtype", np.float64) != np.float32 else 1e-5
+        c_small, c_large = (float(v) for v in values)
+        if not np.all(np.isfinite(values)):
+            raise AssertionError(f"{what} returned ({c_small:.6g}, {c_large:.6g}); expected "
+                                 "finite factors (rho < 1 here).")
+        if np.allclose(values, [large, small], rtol=rtol) and rho > 0:
+            raise AssertionError(f"{what} returned ({c_small:.6g}, {c_large:.6g}): the right "
+                                 "factors in the wrong order; the smaller one first, "
+                                 "(c_small, c_large).")
+        if np.allclose(values, [small, large], rtol=rtol):
+            continue
+        if min(values) < 0:
+            raise AssertionError(
+                f"{what} returned ({c_small:.6g}, {c_large:.6g}): a negative factor makes "
+                f"rel_error report exactly 1 whatever its size (try it), never {rho:.6g} < 1. "
+                "Both factors that give rho < 1 are positive."
+            )
+        wrong = []
+        for name, value, right in (("c_small", c_small, small), ("c_large", c_large, large)):
+            if not np.isclose(value, right, rtol=rtol):
+                wrong.append(f"{name} = {value:.6g} would make rel_error report "
+                             f"{_rel_error_of_factor(value):.6g}, not {rho:.6g}")
+        reciprocal = ""
+        if np.isclose(c_large, large, rtol=rtol) and not np.isclose(c_small, small, rtol=rtol):
+            reciprocal = (" The relative error of a factor c and of 1/c are the same "
+                          "(try rel_error(c * g, g) and rel_error(g / c, g)).")
+        raise AssertionError(f"{what} returned ({c_small:.6g}, {c_large:.6g}): "
+                             + "; ".join(wrong) + "." + reciprocal)
 
 
 def check_article_factor(article_factor):
