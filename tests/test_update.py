@@ -285,6 +285,26 @@ def test_answers_are_carried_into_an_exercise_the_course_changed(checkouts):
         f"{EX3.replace('.ipynb', '.mine.ipynb')}." in lines
 
 
+def test_the_newest_courses_updater_does_the_update(checkouts):
+    """A checkout's updater may be older than the course's: the course's newest one runs."""
+    upstream, learner, maintainer = checkouts
+    edit(learner / EX3, answer)
+    mine = (learner / EX3).read_bytes()
+    source = (maintainer / "mlopt" / "_update.py").read_text()
+    assert source.count("Updated to the newest course (") == 1
+    new_head = course_update(maintainer, ("mlopt/_update.py", source.replace(
+        "Updated to the newest course (", "Updated by the newest updater to the course (")))
+
+    done = make_update(learner)
+    assert done.returncode == 0, done.stderr
+    assert "Running the newest course's updater" in done.stdout
+    assert f"Updated by the newest updater to the course ({new_head[:7]})" in done.stdout
+    assert git("rev-parse", "HEAD", cwd=learner).strip() == new_head
+    assert (learner / EX3).read_bytes() == mine
+    again = make_update(learner)
+    assert again.returncode == 0 and "Already up to date" in again.stdout
+
+
 def test_a_conflict_git_cannot_merge_stops_and_changes_nothing(checkouts):
     upstream, learner, maintainer = checkouts
     readme = learner / "README.md"
