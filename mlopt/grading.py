@@ -19,9 +19,11 @@ Why this design
   inside the function a check calls) or read the check's frames. So nbgrader's ``Execute`` step
   is replaced by :class:`SandboxedExecute`: the *definitions* of the learner's cells (imports,
   functions, classes, assignments; loops and calls at top level are the learner's experiments
-  and are skipped) run in a separate process (:mod:`mlopt.sandbox`); the setup and test cells,
-  taken from the release by nbgrader, run in the grader, where the names the task asks for
-  (those the release's answer cells define) are proxies that call into the sandbox. Results
+  and are skipped, and named in the reason of a failed test that reads a name they set) run,
+  one statement after another as in a kernel, in a separate process (:mod:`mlopt.sandbox`);
+  the setup and test cells, taken from the release by nbgrader, run in the grader, where the
+  names the task asks for (those the release's answer cells define, taken from the learner's
+  latest definition) are proxies that call into the sandbox. Results
   come back as data (numbers, arrays, tuples, ...) decoded without pickle, so a submission can
   only return values; it cannot change the code that judges them. Scores are written by
   nbgrader (``SaveAutoGrades`` into its gradebook) and exported by ``nbgrader export``.
@@ -133,6 +135,44 @@ def _transform(source):
     from IPython.core.inputtransformer2 import TransformerManager
 
     return TransformerManager().transform_cell(source)
+
+
+CAUSE = "\nCause: "           # separates a failed test's message from what made it fail
+
+
+def _loaded_names(node):
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _set_names(node, modules=()):
+    """Global names a statement binds or changes in place: ``x = ...``, ``for x in``,
+    ``x[k] = ...``, ``x.a = ...``, ``x.append(...)`` (not for imported modules: ``np.f()``)."""
+    out = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            out.add(sub.id)
+            continue
+        if isinstance(sub, (ast.Subscript, ast.Attribute)) and isinstance(sub.ctx, ast.Store):
+            base = sub.value
+        elif isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute):
+            base = sub.func.value
+        else:
+            continue
+        while isinstance(base, (ast.Subscript, ast.Attribute)):
+            base = base.value
+        if isinstance(base, ast.Name) and base.id not in modules:
+            out.add(base.id)
+    return out
+
+
+_STATEMENT = {"Expr": "expression", "AsyncFor": "for", "AsyncWith": "with", "TryStar": "try"}
+
+
+def _describe_cell(cell, meta):
+    if meta.get("solution"):
+        return f"answer cell '{meta.get('grade_id')}'"
+    first = next((line.strip() for line in cell.source.splitlines() if line.strip()), "")
+    return f"the added cell `{first[:40]}{'...' if len(first) > 40 else ''}`"
 
 
 class _Alarm:
@@ -250,6 +290,9 @@ class SandboxedExecute(NbGraderPreprocessor):
             self.namespace = {"__name__": "__main__", "__builtins__": builtins,
                               "get_ipython": lambda: _NoMagics()}
             self.replay = []            # learner-side sources that ran, for restarts
+            self.notes = []             # per learner cell: what went wrong, for the reasons
+            self.uses = {}              # learner function -> the global names it reads
+            self.modules = set()        # names bound by imports
             self.exported = set()       # names of the namespace that are proxies
             self.expected, self.protected = expected, protected
             self.bound_names = bound_names
@@ -337,6 +380,31 @@ class SandboxedExecute(NbGraderPreprocessor):
             self._run_trusted(cell, meta)
             self.end += time.monotonic() - started
 
+    def _note(self, cell, meta, source):
+        """What a learner cell is meant to define and which of its statements will not run."""
+        from mlopt.sandbox import KEPT_STATEMENTS, bound_names
+
+        note = {"label": _describe_cell(cell, meta), "error": None, "skipped": []}
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            names = set((self.expected or {}).get(meta.get("grade_id"), []))
+            names.update(re.findall(r"^\s*(?:async\s+)?(?:def|class)\s+(\w+)", source, re.M))
+            names.update(re.findall(r"^(\w+)\s*[:=]", source, re.M))
+            note["defines"] = names
+            return note
+        note["defines"] = set(bound_names(tree))
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                self.modules.update(bound_names(ast.Module(body=[node], type_ignores=[])))
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.uses[node.name] = _loaded_names(node)
+            elif not isinstance(node, KEPT_STATEMENTS):
+                kind = type(node).__name__
+                note["skipped"].append((_STATEMENT.get(kind, kind.lower()), node.lineno,
+                                        _set_names(node, self.modules)))
+        return note
+
     def _run_learner(self, cell, meta, replay_only=False):
         """Definitions of a learner (or setup) cell, in the sandbox; export the task's names."""
         from mlopt.sandbox import SandboxError, SandboxTimeout
@@ -346,19 +414,28 @@ class SandboxedExecute(NbGraderPreprocessor):
         except Exception as err:  # noqa: BLE001
             source = cell.source
             self.log.debug("could not transform a cell: %s", err)
+        note = None
+        if not replay_only:
+            note = self._note(cell, meta, source)
+            self.notes.append(note)
         if self.broken:
             return
         self.sandbox.deadline = self._deadline(course_code=replay_only)
         try:
             result = self.sandbox.exec_cell(source, f"<cell {meta.get('grade_id', 'added')}>")
         except SandboxTimeout:
-            cell.outputs.append(_error(
-                "TimeLimit", f"the definitions in this cell took longer than "
-                f"{self.cell_timeout:g} s; they were skipped"))
+            message = (f"its definitions took longer than {self.cell_timeout:g} s (an endless "
+                       "loop in an assignment?) and were skipped")
+            cell.outputs.append(_error("TimeLimit", f"the definitions in this cell took longer "
+                                       f"than {self.cell_timeout:g} s; they were skipped"))
+            if note is not None:
+                note["error"] = message
             self._restart_later()
             return
         except SandboxError as err:
             cell.outputs.append(_error("LearnerProcessDied", str(err)))
+            if note is not None:
+                note["error"] = f"the learner's process died while defining it ({err})"
             self._restart_later()
             return
         finally:
@@ -368,9 +445,40 @@ class SandboxedExecute(NbGraderPreprocessor):
         if result["error"]:
             if not replay_only:
                 cell.outputs.append(_error("AnswerCellError", result["error"]))
-            return
-        self.replay.append((source, meta))
+                note["error"] = result["error"]
+        self.replay.append((source, meta))      # what ran before an error stays defined
+        for earlier in self.notes:              # names defined now no longer depend on them
+            earlier["defines"] -= set(result["names"])
         self._export(result["names"], meta)
+
+    def _cause(self, source):
+        """Why a failed test may have failed besides a wrong answer: a learner cell it depends on
+        did not define what it should (an error, a time limit), or top-level statements that set
+        a name it reads were skipped. None if nothing points there."""
+        try:
+            used = _loaded_names(ast.parse(_transform(source)))
+        except Exception:  # noqa: BLE001
+            return None
+        used -= self.protected       # the course's names (np, check_*) are the grader's own
+        todo = list(used)
+        while todo:                  # the learner's functions the test calls, and what they read
+            for name in self.uses.get(todo.pop(), ()):
+                if name not in used:
+                    used.add(name)
+                    todo.append(name)
+        causes = []
+        for note in self.notes:
+            if note["error"] and note["defines"] & used:
+                causes.append(f"{note['label']}: {note['error'][:300]}")
+            for kind, line, names in note["skipped"]:
+                hit = sorted(names & used)
+                if hit:
+                    causes.append(
+                        f"the top-level `{kind}` statement at line {line} of {note['label']} "
+                        "was not run by the grader (only imports, definitions and assignments "
+                        f"are); it sets {', '.join(hit[:5])}: set it in an assignment or "
+                        "inside a function")
+        return "; ".join(dict.fromkeys(causes[:3])) or None
 
     def _export(self, names, meta):
         from mlopt.sandbox import SandboxError
@@ -407,8 +515,7 @@ class SandboxedExecute(NbGraderPreprocessor):
                 course_code = bool(meta.get("locked")) and not meta.get("solution")
                 self.sandbox.deadline = self._deadline(course_code)
                 result = self.sandbox.exec_cell(source, f"<cell {meta.get('grade_id', 'added')}>")
-                if not result["error"]:
-                    self._export(result["names"], meta)
+                self._export(result["names"], meta)
         except (SandboxError, SandboxTimeout) as err:
             self.broken = f"the learner's process could not be restarted: {err}"
             self.sandbox.stop()
@@ -457,6 +564,9 @@ class SandboxedExecute(NbGraderPreprocessor):
                     extra = ["", "raised in your code:", learner_tb]
                 if isinstance(error, LearnerException):
                     ename = f"{ename} (raised in your code)"
+                cause = self._cause(cell.source)
+                if cause:
+                    evalue += CAUSE + cause
                 failure = _error(ename, evalue, extra)
             finally:
                 self.sandbox.deadline = None
@@ -594,14 +704,17 @@ def _failed_cells(path):
             continue
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                message = " ".join(str(output.get("evalue", "")).split())
+                message, _, cause = str(output.get("evalue", "")).partition(CAUSE)
+                message = " ".join(message.split())
                 if output.get("ename") == "NotImplementedError" or \
                         "NotImplementedError" in str(output.get("traceback", "")):
                     message = "not answered (raise NotImplementedError() is still there)"
                 elif len(message) > 300:
                     message = message[:297] + "..."
-                reasons.append(f"{meta.get('grade_id')} (0/{meta.get('points', 0):g}): "
-                               f"{output.get('ename')}: {message}")
+                message = f"{output.get('ename')}: {message}"
+                if cause:     # the root cause first: "answer cell 'mse': SyntaxError ...; so"
+                    message = f"{' '.join(cause.split())[:600]}; so {message}"
+                reasons.append(f"{meta.get('grade_id')} (0/{meta.get('points', 0):g}): {message}")
                 break
     return reasons
 

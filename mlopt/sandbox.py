@@ -800,9 +800,9 @@ class Sandbox:
                 raise StopIteration
             cls = _exception_class(name, reply.get("module"))
             try:
-                err = cls(str(reply.get("message", "")))
+                err = cls(str(reply.get("message", ""))[:4000])
             except Exception:  # an exception class with an odd signature
-                err = LearnerException(f"{name}: {reply.get('message', '')}")
+                err = LearnerException(f"{name}: {str(reply.get('message', ''))[:4000]}")
             err.learner_traceback = str(reply.get("traceback", ""))[-4000:]
             raise err
         raise SandboxError("malformed reply from the sandbox")
@@ -818,14 +818,19 @@ class Sandbox:
         Returns
         -------
         dict
-            ``names`` bound by the cell, ``stdout`` it printed, ``error`` (a one-line
-            description, or None) and ``dropped`` (how many top-level statements were skipped).
+            ``names`` bound by the cell (up to an error: the statements before it ran),
+            ``stdout`` it printed, ``error`` (``"Type: message (line N)"``, at most
+            :data:`ERROR_CAP` characters, or None) and ``dropped`` (how many top-level
+            statements were skipped).
         """
         reply = self._transact(("exec", source, filename))
         if reply.get("kind") != "executed":
             raise SandboxError("malformed reply from the sandbox")
+        error = reply.get("error")
+        if error is not None:
+            error = str(error)[:ERROR_CAP]     # the sandbox is not trusted to cap it
         return {"names": [str(n) for n in reply.get("names", [])],
-                "stdout": str(reply.get("stdout", "")), "error": reply.get("error"),
+                "stdout": str(reply.get("stdout", ""))[:STDOUT_CAP + 200], "error": error,
                 "dropped": int(reply.get("dropped", 0))}
 
     def lookup(self, name):
@@ -840,17 +845,38 @@ class Sandbox:
 # the sandbox process
 
 KEPT_STATEMENTS = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
-                   ast.ClassDef, ast.Assign, ast.AnnAssign)
+                   ast.ClassDef, ast.Assign, ast.AnnAssign, ast.AugAssign)
+ERROR_CAP = 2_000                # characters of a learner's error message sent to the grader
 
 
 def definitions_only(tree):
     """Keep the top-level imports, function and class definitions and assignments of a cell.
 
-    Loops, calls and other statements at top level are dropped: they are the learner's
-    experiments, and an endless one must not cost the submission its points.
+    Loops, calls and other statements at top level (``for``, ``while``, ``if``, ``with``,
+    ``try``, bare calls) are dropped: they are the learner's experiments, and an endless or
+    slow one must not cost the cell its definitions, nor the submission its time. The grader
+    names the dropped statements when a test that fails uses a name they set.
     """
     kept = [node for node in tree.body if isinstance(node, KEPT_STATEMENTS)]
     return ast.Module(body=kept, type_ignores=[]), len(tree.body) - len(kept)
+
+
+def error_line(err, filename):
+    """``"Type: message (line N)"``: one line for an exception raised by a learner's cell."""
+    if isinstance(err, SyntaxError):
+        text = f"{type(err).__name__}: {err.msg} (line {err.lineno})"
+    else:
+        line = None
+        tb = err.__traceback__
+        while tb is not None:
+            if tb.tb_frame.f_code.co_filename == filename:
+                line = tb.tb_lineno
+            tb = tb.tb_next
+        message = " ".join(str(err)[:2 * ERROR_CAP].split())
+        text = f"{type(err).__name__}: {message}" if message else type(err).__name__
+        if line is not None:
+            text += f" (line {line})"
+    return text if len(text) <= ERROR_CAP else text[:ERROR_CAP - 3] + "..."
 
 
 def bound_names(tree):
@@ -979,18 +1005,26 @@ class _Worker:
                       **extra)
 
     def do_exec(self, source, filename):
+        """Run the kept statements one by one: those before an error stay bound, as in a kernel."""
+        import __future__
+
         out = CappedWriter()
-        error, names, dropped = None, [], 0
+        error, names, dropped, flags = None, [], 0, 0
         try:
             tree = ast.parse(source, filename)
             tree, dropped = definitions_only(tree)
-            names = bound_names(tree)
-            code = compile(tree, filename, "exec")
             with _redirect(out):
-                exec(code, self.namespace)
+                for node in tree.body:
+                    if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                        for alias in node.names:
+                            feature = getattr(__future__, alias.name, None)
+                            flags |= getattr(feature, "compiler_flag", 0)
+                    module = ast.Module(body=[node], type_ignores=[])
+                    exec(compile(module, filename, "exec", flags=flags), self.namespace)
+                    names.extend(bound_names(module))
         except BaseException as err:  # noqa: BLE001 -- the learner's error is data here
-            error = "".join(traceback.format_exception_only(type(err), err)).strip()
-        self.send("executed", names=[n for n in names if n in self.namespace],
+            error = error_line(err, filename)
+        self.send("executed", names=[n for n in dict.fromkeys(names) if n in self.namespace],
                   stdout=out.getvalue(), error=error, dropped=dropped)
 
     def do_op(self, op, target, args, kwargs, context):

@@ -286,6 +286,15 @@ def build_class(course, listener):
         i = [nbgrader_meta(c).get("grade_id") for c in nb.cells].index("mse")
         nb.cells.insert(i, nbformat.v4.new_code_cell(SOLUTION["mse"]))
     subs["answer_above"] = notebook({"mse": "def mse(w, X, y):\n" + STUB}, edit=answer_above)
+    # definitions that fail, and top-level statements the grader skips: the reason says so
+    subs["syntax_error"] = notebook({"mse": "def mse(w, X, y)\n    return 1.0\n"})
+    subs["error_before_def"] = notebook({"mse": "_scale = 1 / 0\n" + SOLUTION["mse"]})
+    subs["error_after_def"] = notebook({"mse": SOLUTION["mse"] + "_scale = 1 / 0\n"})
+    subs["def_timeout"] = notebook({"mse": SOLUTION["mse"] + "_x = [0 for _ in iter(int, 1)]\n"})
+    subs["table_loop"] = notebook({"mse": "POWER = {}\nfor _k in range(3):\n    POWER[_k] = 2\n"
+                                   + SOLUTION["mse"].replace("r**2", "r**POWER[0]")})
+    subs["aug_assign"] = notebook({"mse": "HALF = 1.0\nHALF /= 2\n" + SOLUTION["mse"].replace(
+        "np.mean(r**2)", "np.mean(r**2) * 2 * HALF")})
     subs["all_loops"] = notebook({
         gid: f"def {gid}(*args, **kwargs):\n    while True:\n        pass\n" for gid in WRONG})
 
@@ -362,6 +371,29 @@ def test_the_latest_definition_is_graded_as_in_a_run_from_top_to_bottom(graded):
     assert score(graded, "answer_below") == 10, reason(graded, "answer_below")
     assert score(graded, "answer_above") == 5
     assert "test_mse (0/2): NotImplementedError: not answered" in reason(graded, "answer_above")
+
+
+def test_definitions_run_one_statement_after_another_as_in_a_kernel(graded):
+    """What ran before an error in an answer cell stays defined; augmented assignments run."""
+    for student in ("error_after_def", "aug_assign"):
+        assert score(graded, student) == 10, (student, reason(graded, student))
+
+
+@pytest.mark.parametrize(("student", "cause"), [
+    ("syntax_error", "answer cell 'mse': SyntaxError: expected ':' (line 1); so NameError"),
+    ("error_before_def", "answer cell 'mse': ZeroDivisionError: division by zero (line 1); so "
+                         "NameError"),
+    ("def_timeout", "answer cell 'mse': its definitions took longer than 3 s"),
+    ("table_loop", "the top-level `for` statement at line 2 of answer cell 'mse' was not run by "
+                   "the grader (only imports, definitions and assignments are); it sets POWER"),
+])
+def test_lost_points_name_the_root_cause(graded, student, cause):
+    """A definition that failed, or a skipped loop that fills a table, is named in the reason
+    of every test it made fail, before the test's own message."""
+    assert score(graded, student) == 5
+    text = reason(graded, student)
+    assert text.startswith(f"test_mse (0/2): {cause}"), text
+    assert text.count(cause) == 3, text          # test_mse, test_by_hand, test_gradient_check
 
 
 def test_a_wrong_answer_loses_its_points_with_the_checks_message(graded):

@@ -218,3 +218,18 @@ def test_a_reused_id_is_not_taken_for_a_grader_callable():
     assert "tref" not in _Encoder({}, trusted)(other)
     trusted = {id(given): (7, weakref.ref(given))}
     assert _Encoder({}, trusted)(given) == {"tref": 7}
+
+
+def test_definitions_before_an_error_stay_and_errors_are_one_capped_line(box):
+    from mlopt.sandbox import ERROR_CAP
+
+    result = box.exec_cell("a = 1\nb = 1 / 0\nc = 2\n", "<cell x>")
+    assert result["names"] == ["a"]
+    assert result["error"] == "ZeroDivisionError: division by zero (line 2)"
+    assert box.lookup("a") == 1
+    with pytest.raises(NameError):
+        box.lookup("c")
+    result = box.exec_cell("def f():\n    raise ValueError('E' * 10**7)\nx = f()\n", "<cell y>")
+    assert result["names"] == ["f"] and len(result["error"]) <= ERROR_CAP
+    assert result["error"].startswith("ValueError: EEE")
+    assert box.exec_cell("def g(:\n", "<cell z>")["error"].startswith("SyntaxError: ")
