@@ -328,3 +328,43 @@ def test_a_conflict_git_cannot_merge_stops_and_changes_nothing(checkouts):
     assert git("branch", "--list", "backup-*", cwd=learner) == ""
     (backup,) = (learner / "backups").iterdir()
     assert (backup / EX3).read_bytes() == before[0][EX3]
+
+
+def test_carry_answers_names_removed_and_changed_tasks_and_skips_blank_ones():
+    """carry_answers on exercise 03 itself: tasks renamed away, added, reworded, left blank."""
+    from mlopt._update import carry_answers
+
+    course = (ROOT / EX3).read_text(encoding="utf-8")
+    old = json.loads(course)
+    mine = json.loads(course)
+    answer_task("gd_step", "return 'a'  # mine")(mine)
+    answer_task("standardize", "return 'b'  # mine")(mine)
+    answer_task("choose_lr", "return 'c'  # mine")(mine)
+    mine["cells"].append({"cell_type": "code", "execution_count": None, "id": "my-cell",
+                          "metadata": {}, "outputs": [], "source": ["scratch = 1"]})
+    new = json.loads(course)
+    for cell in new["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if meta.get("grade_id") == "choose_lr":
+            meta["grade_id"] = "choose_learning_rate"   # the task was replaced
+        if meta.get("grade_id") == "md-07":           # standardize's description changed
+            cell["source"] = "".join(cell["source"]).replace("training statistics",
+                                                              "training mean and SD", 1)
+    text, carried, attention = carry_answers(course, json.dumps(mine), json.dumps(new))
+    assert carried == ["1. One step downhill (1 point) [gd_step]"]
+    assert attention == [
+        "4. Standardize with the training mean and SD (2 points) [standardize]: the task "
+        "changed in the course",
+        "6. Choose a learning rate, knowing only the loss (2 points) [choose_lr]: no longer in "
+        "the course",
+        "1 cell(s) you added or edited outside the answer cells"]
+    got = answers(text.encode())
+    assert got["gd_step"].endswith("return 'a'  # mine")
+    assert got["standardize"] == answers(json.dumps(old).encode())["standardize"]
+    assert "# mine" not in "".join(v for k, v in got.items() if k != "gd_step")
+    # without the course's old version, the learner's own copy stands in for it
+    _, carried, attention = carry_answers(None, json.dumps(mine), course)
+    assert carried == ["1. One step downhill (1 point) [gd_step]",
+                       "4. Standardize with the training statistics (2 points) [standardize]",
+                       "6. Choose a learning rate, knowing only the loss (2 points) [choose_lr]"]
+    assert attention == []
