@@ -435,7 +435,9 @@ def best_so_far(scores):
     return np.maximum.accumulate(np.asarray(scores, dtype=float), axis=-1)
 
 
-def _worker(storage_url, study_name, objective, n_trials, seed, barrier):
+def _worker(storage_url, study_name, objective, n_trials, seed, barrier, new_session):
+    if new_session and hasattr(os, "setsid"):
+        os.setsid()  # scheduled as a program of its own, as if started from its own terminal
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -465,7 +467,7 @@ def _storage(url):
 
 
 def run_workers(objective, storage_url, study_name, n_trials, n_workers, *, seed=0,
-                direction="maximize"):
+                direction="maximize", new_session=True):
     """Run one Optuna study with ``n_workers`` processes sharing one storage.
 
     Each worker process loads the same study from the storage and runs
@@ -494,6 +496,10 @@ def run_workers(objective, storage_url, study_name, n_trials, n_workers, *, seed
         Worker ``i`` seeds its ``TPESampler`` with ``seed + i`` (distinct samplers, so that
         the workers do not propose the same point).
     direction : {"maximize", "minimize"}
+    new_session : bool, default=True
+        Start each worker in a session of its own (``os.setsid``, where it exists), as a
+        worker started from its own terminal or by a cluster's job scheduler would be. With
+        ``False`` the workers stay in the caller's session (see Notes).
 
     Returns
     -------
@@ -514,6 +520,13 @@ def run_workers(objective, storage_url, study_name, n_trials, n_workers, *, seed
     result) appends a line under a file lock and calls ``fsync``: a few milliseconds each on
     a disk, during which the other workers wait for the lock. Trials must be long compared
     with that for several workers to gain.
+
+    Linux with *autogroup* scheduling (``/proc/sys/kernel/sched_autogroup_enabled``) shares
+    the CPU fairly between sessions, not between processes: on a machine that other
+    sessions keep busy, workers left in the caller's session share that one session's part,
+    and two of them get no more CPU than one. In sessions of their own, each worker gets a
+    part like any other program. If the caller is interrupted (``KeyboardInterrupt``), the
+    workers are terminated.
 
     Examples
     --------
@@ -540,12 +553,19 @@ def run_workers(objective, storage_url, study_name, n_trials, n_workers, *, seed
     barrier = ctx.Barrier(len(shares))
     start = time.perf_counter()
     procs = [ctx.Process(target=_worker, args=(storage_url, study_name, objective, share,
-                                               seed + i, barrier))
+                                               seed + i, barrier, bool(new_session)))
              for i, share in enumerate(shares)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join()
+    try:
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join()
+    except BaseException:  # KeyboardInterrupt: workers in their own sessions would go on
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+            p.join()
+        raise
     seconds = time.perf_counter() - start
     failed = [p.exitcode for p in procs if p.exitcode != 0]
     if failed:

@@ -300,3 +300,22 @@ def test_a_failed_worker_is_reported(tmp_path):
 def test_more_workers_than_trials_neither_hang_at_the_barrier_nor_run_extra_trials(tmp_path):
     study, _ = run_workers(optuna_objective, f"journal:{tmp_path / 's.log'}", "few", 1, 2)
     assert [t.number for t in study.trials] == [0]
+
+
+def session_objective(trial):
+    trial.set_user_attr("sid", os.getsid(0))
+    return trial.suggest_float("x", 0.0, 1.0)
+
+
+@pytest.mark.skipif(not hasattr(os, "setsid"), reason="sessions are a POSIX notion")
+@pytest.mark.parametrize("new_session", [True, False])
+def test_workers_run_in_sessions_of_their_own_unless_asked_not_to(tmp_path, new_session):
+    study, _ = run_workers(session_objective, f"journal:{tmp_path / 's.log'}", "sid", 4, 2,
+                           new_session=new_session)
+    sids = {t.user_attrs["worker_pid"]: t.user_attrs["sid"] for t in study.trials}
+    assert len(sids) == 2
+    if new_session:  # each worker leads its own session
+        assert all(sid == pid for pid, sid in sids.items())
+        assert os.getsid(0) not in sids.values()
+    else:
+        assert set(sids.values()) == {os.getsid(0)}
