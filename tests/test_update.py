@@ -166,11 +166,14 @@ def test_update_merges_the_course_into_a_learners_own_commits(checkouts):
     edit(learner / EX1, answer)
     edit(learner / EX3, answer)
     edit(learner / LESSON1, run_all)                   # ran, and committed with the rest
+    edit(learner / LESSON4, add_markdown("my notes"))  # notes in a lesson, committed too
     git("commit", "-q", "-am", "my answers", cwd=learner)
     mine_head = git("rev-parse", "HEAD", cwd=learner).strip()
-    committed = {p: (learner / p).read_bytes() for p in (EX1, EX3, LESSON1)}
-    # ... and more since: a lesson run, an answer not committed yet
+    committed = {p: (learner / p).read_bytes() for p in (EX1, EX3, LESSON1, LESSON4)}
+    # ... and more since: lessons run, an answer not committed yet
     edit(learner / LESSON2, run_all)
+    edit(learner / LESSON4, run_all)                   # the annotated lesson, run
+    lesson4 = (learner / LESSON4).read_bytes()
     edit(learner / EX3, add_markdown("more notes"))
     readme = (learner / "README.md").read_text()
     (learner / "README.md").write_text("My own title\n" + readme.split("\n", 1)[1])
@@ -179,10 +182,14 @@ def test_update_merges_the_course_into_a_learners_own_commits(checkouts):
     # the course changes a lesson the learner ran, an exercise the learner answered, the README
     new_head = course_update(maintainer, (LESSON1, add_markdown("new in the course")),
                              (EX1, add_markdown("a clearer task")), ("NEWS.md", "news\n"),
-                             ("README.md", readme + "A line from the course.\n"))
+                             ("README.md", readme + "A line from the course.\n"),
+                             (LESSON4, add_markdown("new in the course")))
 
     done = make_update(learner)
     assert done.returncode == 0, done.stderr
+    # the annotated lesson: the course's in place, the learner's (notes and run) beside it
+    assert (learner / LESSON4).read_bytes() == (maintainer / LESSON4).read_bytes()
+    assert (learner / LESSON4.replace(".ipynb", ".mine.ipynb")).read_bytes() == lesson4
     # a merge commit on top of the learner's: their commit and the course's are both in it
     parents = git("rev-parse", "HEAD^1", "HEAD^2", cwd=learner).split()
     assert parents == [mine_head, new_head]
@@ -204,11 +211,12 @@ def test_update_merges_the_course_into_a_learners_own_commits(checkouts):
     assert "return 42  # mine" in (learner / EX3).read_text()
     assert "only outputs changed" in done.stdout and "Yours is kept whole" in done.stdout
     (backup,) = (learner / "backups").iterdir()
-    for path, content in {**committed, **since}.items():
+    for path, content in {**committed, **since, LESSON4: lesson4}.items():  # newest of each
         assert (backup / path).read_bytes() == content, path
     status = git("status", "--porcelain", cwd=learner).splitlines()
     assert sorted(status) == sorted([f" M {EX3}", " M README.md",
-                                     f"?? {EX1.replace('.ipynb', '.mine.ipynb')}"])
+                                     f"?? {EX1.replace('.ipynb', '.mine.ipynb')}",
+                                     f"?? {LESSON4.replace('.ipynb', '.mine.ipynb')}"])
     assert "Already up to date" in make_update(learner).stdout
 
 
