@@ -36,10 +36,29 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-dev-shm-usage"]
 
 
+def _load():
+    return "load average {:.2f} {:.2f} {:.2f} (1, 5, 15 min) on {} cores".format(
+        *os.getloadavg(), os.cpu_count())
+
+
 def pytest_report_header(config):
     if not CHROMIUM:
         return f"browser tests: no chromium found; to run them: {INSTALL}"
-    return f"browser tests: {CHROMIUM}; screenshots of failures in {SHOTS}"
+    return [f"browser tests: {CHROMIUM}; screenshots of failures in {SHOTS}",
+            f"browser tests start at {_load()}"]
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The redraw latencies the explorer tests recorded, and the machine's load."""
+    reports = [r for key in ("passed", "failed") for r in terminalreporter.stats.get(key, [])]
+    lines = [value for r in reports if r.when == "call"
+             for key, value in r.user_properties if key == "redraw"]
+    if lines:
+        terminalreporter.section("explorer redraws (seconds from the key or click to the "
+                                 "new picture)")
+        for line in lines:
+            terminalreporter.line(line)
+        terminalreporter.line(f"at the end: {_load()}")
 
 
 def pytest_collection_modifyitems(config, items):
