@@ -301,6 +301,19 @@ class _Update:
             raise
 
         # 3. the uncommitted changes go back
+        try:
+            self.put_back(changed, saved, head)
+        except Exception as error:
+            raise UpdateError(
+                f"the course was updated, but putting your changes back failed ({error}). "
+                f"Every file you had changed is in {backup.relative_to(root)}/: copy yours "
+                "back from there.") from error
+        self.log(f"Updated to the newest course ({new[:7]}).")
+        return backup if saved else None
+
+    def put_back(self, changed, saved, head):
+        """Put the learner's uncommitted changes back on top of the updated course."""
+        root = self.root
         moved = _names(root, head, "HEAD")
         for path, code in sorted(changed.items()):
             mine = saved.get(path)
@@ -340,8 +353,6 @@ class _Update:
                 aside.write_bytes(mine)
                 self.log(f"  {path}: changed by you and in the course: yours is now "
                          f"{self.rel(aside)}, the new version takes its place")
-        self.log(f"Updated to the newest course ({new[:7]}).")
-        return backup if saved else None
 
     def newest_updater(self, new):
         """Hand over to the course's newest version of this file, if it differs from this one.
