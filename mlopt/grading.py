@@ -74,6 +74,8 @@ from traitlets import Float, Integer, List, Unicode
 __all__ = ["validate", "grade", "SandboxedExecute", "hash_tree"]
 
 OUTPUT_CAP = 20_000          # characters of printed output kept per cell in autograded copies
+NOTEBOOK_OUTPUT_CAP = 200_000   # ... and per notebook (errors included)
+ERROR_CAP = 2_000            # characters of an error message kept in an output
 MAX_NOTEBOOK = 200 * 2**20   # bytes: a bigger submitted notebook is not read
 
 
@@ -205,11 +207,25 @@ def _stream(name, text):
     return new_output("stream", name=name, text=text)
 
 
+def _cap(text, cap):
+    text = str(text)
+    return text if len(text) <= cap else f"{text[:cap]}... ({len(text) - cap} more characters)"
+
+
 def _error(ename, evalue, extra=()):
+    """An error output whose message and traceback are capped (nbgrader's LimitOutput trims
+    lines, not a message of millions of characters on one line)."""
     from nbformat.v4 import new_output
 
-    return new_output("error", ename=ename, evalue=evalue,
-                      traceback=[f"{ename}: {evalue}", *extra])
+    ename, evalue = _cap(ename, 200), _cap(evalue, ERROR_CAP)
+    traceback, room = [f"{ename}: {evalue}"], 2 * ERROR_CAP
+    for line in extra:
+        line = _cap(line, room)
+        room -= len(line)
+        traceback.append(line)
+        if room <= 0:
+            break
+    return new_output("error", ename=ename, evalue=evalue, traceback=traceback)
 
 
 def _snapshot_library(dest):
@@ -260,6 +276,8 @@ class SandboxedExecute(NbGraderPreprocessor):
                       ).tag(config=True)
     scratch = Unicode("", help="folder for the learner's working copies (a temp dir if empty)"
                       ).tag(config=True)
+    output_cap = Integer(NOTEBOOK_OUTPUT_CAP, help="characters of output kept per notebook"
+                         ).tag(config=True)
     hide = List(Unicode(), help="folders hidden from the learner's code").tag(config=True)
     read_only = List(Unicode(), help="folders mounted read-only for the learner's code"
                      ).tag(config=True)
@@ -304,12 +322,39 @@ class SandboxedExecute(NbGraderPreprocessor):
                 self.broken = f"the learner's process could not start: {err}"
             else:
                 self.broken = None
+            self.room = self.output_cap     # characters of output the notebook may still get
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type == "code":
                     cell.outputs = []
                     cell.execution_count = None
                     self._run(cell, index)
+                    self._limit(cell)
         return nb, resources
+
+    def _limit(self, cell):
+        """Keep the notebook's outputs under ``output_cap`` characters in all. A test cell's error
+        always stays (it is what costs the points), shortened once the room is used up."""
+        kept = []
+        graded = bool(_nbgrader_meta(cell).get("grade"))
+        for output in cell.outputs:
+            if output.get("output_type") == "error":
+                if self.room <= 0:
+                    if not graded:
+                        continue
+                    output = _error(output.ename, _cap(output.evalue, 300))
+                self.room -= len(output.evalue) + sum(len(t) for t in output.traceback)
+                kept.append(output)
+                continue
+            text = output.get("text", "")
+            if self.room <= 0:
+                continue
+            if len(text) > self.room:
+                output["text"] = text[:self.room] + (
+                    f"\n... output truncated: the notebook's output limit of {self.output_cap} "
+                    "characters was reached; later outputs are not kept ...\n")
+            self.room -= len(text)
+            kept.append(output)
+        cell.outputs = kept
 
     # -- which names come from the learner
 

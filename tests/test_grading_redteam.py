@@ -256,6 +256,14 @@ def build_class(course, listener):
         nb.cells.append(cell)
     subs["chatty"] = notebook({"mse": SOLUTION["mse"].replace(
         "r = X @ w - y", "print('z' * 50_000_000)\n    r = X @ w - y")}, edit=huge_outputs)
+
+    def many_printing_cells(nb):
+        for i in range(150):
+            nb.cells.append(nbformat.v4.new_code_cell(f"_p{i} = print('y' * 100_000)"))
+    subs["chatty_cells"] = notebook(edit=many_printing_cells)
+    subs["huge_errors"] = notebook({
+        "mse": SOLUTION["mse"] + "_e = (_ for _ in ()).throw(ValueError('E' * 20_000_000))\n",
+        "mse_gradient": "def mse_gradient(w, X, y):\n    raise ValueError('G' * 20_000_000)\n"})
     subs["memory_hog"] = notebook({"mse": (
         "def mse(w, X, y):\n    big = np.ones(10**10)\n    return float(big.sum())\n")})
     subs["network"] = notebook({"mse": (
@@ -468,10 +476,14 @@ def test_links_are_not_followed(graded):
     assert "not a folder" in reason(graded, "linked")
 
 
-def test_outputs_are_capped_in_autograded_copies(graded):
-    copy = graded["course"] / "autograded" / "chatty" / CH / f"{CH}.ipynb"
-    assert copy.stat().st_size < 1_000_000
-    assert score(graded, "chatty") == 10
+@pytest.mark.parametrize("student", ["chatty", "chatty_cells", "huge_errors"])
+def test_outputs_are_capped_in_autograded_copies(graded, student):
+    """Printed output is capped per cell and per notebook, error messages too (were 12 MB for
+    600 cells printing 100,000 characters each, 40 MB for a 20-million-character error)."""
+    copy = graded["course"] / "autograded" / student / CH / f"{CH}.ipynb"
+    assert copy.stat().st_size < 600_000
+    assert score(graded, student) == (6 if student == "huge_errors" else 10), \
+        reason(graded, student)
 
 
 def test_memory_bombs_fail_their_test_only(graded):
