@@ -840,7 +840,7 @@ def floor_chains(X, y, lr, batch_size, n_chains, n_steps, rng, *, burn="mu", sta
     H = 2 / n * X.T @ X
     mu = np.linalg.eigvalsh(H).min()
     burn = {"mu": min(int(np.ceil(5 / (lr * mu))), n_steps - 1), "half": n_steps // 2,
-            "none": 0, "ten": 10}[burn]
+            "three quarters": 3 * n_steps // 4, "none": 0, "ten": 10}[burn]
     if last_only:
         burn = n_steps - 1
     chains = 1 if one_chain else n_chains
@@ -888,6 +888,7 @@ NOISE_FLOOR_VALID = [
     floor_variant(),
     floor_variant(burn="half", excess="quadratic"),
     floor_variant(start=lstsq, burn="half"),           # the floor does not depend on the start
+    floor_variant(burn="three quarters"),              # a cautious burn-in: noisier, still right
     floor_variant(dtype=np.float32),
     floor_loop_over_chains,
 ]
@@ -928,6 +929,18 @@ def test_noise_floor_rejects_typical_mistakes(name):
     fn, message = NOISE_FLOOR_MISTAKES[name]
     with pytest.raises(AssertionError, match=re.escape(message)):
         checks.check_noise_floor(fn)
+
+
+@pytest.mark.parametrize("name", ["one chain", "last step only", "batch size ignored",
+                                  "transient included"])
+@pytest.mark.parametrize("kwargs", [FLOOR_KWARGS[1], FLOOR_KWARGS[3]],
+                         ids=["b=1", "b=10"])
+def test_noise_floor_mistakes_are_rejected_on_the_hidden_problems(name, kwargs):
+    fn, message = NOISE_FLOOR_MISTAKES[name]
+    if name == "batch size ignored" and kwargs["batch_size"] == 1:
+        pytest.skip("with batches of one the mistake is the right answer")
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        checks.check_noise_floor(fn, **kwargs)
 
 
 def test_noise_floor_stubs_are_rejected():

@@ -719,16 +719,20 @@ def check_predicted_floor(predicted_floor, *, n_samples=40, n_features=3, batch_
                  context=f"X.shape={X.shape}, lr={lr:g}, batch_size={b}")
 
 
-def check_noise_floor(noise_floor, *, n_samples=40, n_features=3, batch_size=4, lr=0.05,
+def check_noise_floor(noise_floor, *, n_samples=40, n_features=3, batch_size=8, lr=0.05,
                       n_chains=100, n_steps=400, seed=0):
     r"""Check ``noise_floor(X, y, lr, batch_size, n_chains, n_steps, rng)`` against the exact
     stationary floor (:func:`exact_noise_floor`).
 
     The chains start at w = 0, far from w*, so that an average that includes the first steps
-    (the transient) is too high. The tolerance is four standard errors of a correct estimate
+    (the transient) is too high. The tolerance is five standard errors of a correct estimate
     (measured by a reference simulation, the spread of its chains' time averages), at least
-    2 %. Eight more runs with other seeds must scatter no more than a correct average does (one
-    chain, or the last step only, scatters several times more), and ``rng`` must be used.
+    2 % (the reference keeps the second half of the steps; a learner who keeps a quarter has
+    a standard error about 1.4 times larger and still passes). Ten runs with other seeds
+    (40 chains, 400 steps at a quarter of 1/L) must scatter less than 2.5 times as much as a
+    correct average that keeps the second half of the steps (one chain scatters about 6 times
+    more, the last step of each chain 4.5 to 7 times; keeping only the last quarter, 1.4
+    times), and ``rng`` must be used.
     """
     X, y, _ = make_regression(n_samples, n_features, seed=seed)
     b = batch_size
@@ -740,7 +744,7 @@ def check_noise_floor(noise_floor, *, n_samples=40, n_features=3, batch_size=4, 
     stderr = float(per_chain.std() / np.sqrt(n_chains))
     w_star, _, H = _floor_setup(X, y)
     f_star = float(np.mean((X @ w_star - y) ** 2))
-    tol = max(4 * stderr, 0.02 * exact, 1e-9 * (1 + f_star))
+    tol = max(5 * stderr, 0.02 * exact, 1e-9 * (1 + f_star))
     mu = float(np.linalg.eigvalsh(H).min())
     context = (f"X.shape={X.shape}, lr={lr:g}, batch_size={b}, n_chains={n_chains}, "
                f"n_steps={n_steps}; exact stationary floor {exact:.6g}, first-order prediction "
@@ -753,24 +757,35 @@ def check_noise_floor(noise_floor, *, n_samples=40, n_features=3, batch_size=4, 
                          "and the stationary steps")
 
     def scatter():
-        fast_lr, chains, steps = 0.05, 20, 400
-        _, ref_chain = _simulated_floor(X, y, fast_lr, b, 200, steps,
-                                        np.random.default_rng(seed + 700))
+        # a rate of a quarter of 1/L mixes fast: the chains forget their start in a few dozen
+        # steps, and the steps after that are nearly independent, which separates an average
+        # over them from the last step alone
+        fast_lr = float(0.25 / np.linalg.eigvalsh(H).max())
+        chains, steps, n_runs = 40, 400, 10
+        ref_mean, ref_chain = _simulated_floor(X, y, fast_lr, b, 200, steps,
+                                               np.random.default_rng(seed + 700))
+        if ref_mean <= 0:                 # batches of all the data: no noise, nothing to scatter
+            return
         expected_sd = float(ref_chain.std() / np.sqrt(chains))
-        runs = np.array([call(chains, steps, seed + 800 + k, fast_lr) for k in range(8)])
-        if runs.std(ddof=1) > 2.2 * expected_sd:
+        runs = np.array([call(chains, steps, seed + 800 + k, fast_lr) for k in range(n_runs)])
+        # relative spreads: an estimate of another (wrong) level scatters in proportion to it
+        expected_sd *= max(abs(runs.mean()) / ref_mean, 1.0)
+        if runs.std(ddof=1) > 2.5 * expected_sd:
             raise AssertionError(
-                f"{what}: eight runs with lr={fast_lr:g}, n_chains={chains}, n_steps={steps} and "
-                f"different seeds gave {np.array2string(runs, precision=5)}, a spread of "
-                f"{runs.std(ddof=1):.2g}; an average over {chains} chains and their stationary "
-                f"steps scatters by about {expected_sd:.2g}. Average f(w) - f* over ALL n_chains "
-                "chains AND over every step after the transient, not one chain or the last step.")
+                f"{what} scatters too much from seed to seed: ten runs with lr={fast_lr:g}, "
+                f"n_chains={chains}, n_steps={steps} gave "
+                f"{np.array2string(runs, precision=5, max_line_width=200)} (spread "
+                f"{runs.std(ddof=1):.2g}), while an average over all {chains} chains and their "
+                f"stationary steps scatters by about {expected_sd:.2g}; average f(w) - f* over "
+                "ALL n_chains chains AND over every step after the transient, not one chain or "
+                "the last step.")
 
     got = call(n_chains, n_steps, seed)
     if not np.isfinite(got):
         raise AssertionError(f"{what} returned {got!r} ({context}). With lr = {lr:g} SGD is "
                              "stable here: look for a sum instead of a mean over the batch.")
     if abs(got - exact) > tol:
+        scatter()               # a noisy estimate can land anywhere: say so before guessing
         transient, _ = _simulated_floor(X, y, lr, b, 20, n_steps,
                                         np.random.default_rng(seed + 600), burn=0)
         guesses = [
@@ -795,7 +810,6 @@ def check_noise_floor(noise_floor, *, n_samples=40, n_features=3, batch_size=4, 
             if abs(got - value) <= max(tol, rel * value) and abs(got - value) < abs(got - exact):
                 raise AssertionError(f"{what} returned {got:.6g}, expected about {exact:.6g}: "
                                      f"{message} ({context}).")
-        scatter()
         side = "above" if got > exact else "below"
         off = f"{abs(got / exact - 1):.1%} {side}" if exact > 0 else f"{side}"
         raise AssertionError(
