@@ -4,7 +4,7 @@ Command line (from the repository root, as the Makefile does)::
 
     python -m mlopt.grading validate exercises/01_.../01_....ipynb
     python -m mlopt.grading grade [--output grades.csv] [--cell-timeout 120]
-                                  [--submission-timeout 600]
+                                  [--submission-timeout 600] [--root .] [--gradebook FILE]
 
 ``validate`` runs the learner's own notebook in one kernel, like nbgrader's Validate button: it
 is their own code, no sandbox needed.
@@ -685,7 +685,9 @@ def _repair(path, release):
             return None, [f"{path.name} is larger than {MAX_NOTEBOOK >> 20} MB; not graded"]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            nb = nbformat.read(str(path), as_version=4)
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, encoding="utf-8") as f:
+                nb = nbformat.read(f, as_version=4)
         if not isinstance(nb.get("cells"), list):
             raise ValueError("no list of cells")
     except Exception as err:  # noqa: BLE001 -- whatever is wrong with the file, say it
@@ -734,6 +736,19 @@ def _repair(path, release):
     return nb, reasons
 
 
+def _stand_in(release, why):
+    """The released chapter, headed by a note saying why it is graded instead of the learner's."""
+    import copy
+
+    import nbformat
+
+    nb = copy.deepcopy(release)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(
+        f"**Your submission could not be graded:** {'; '.join(why)}. The chapter as released "
+        "was graded in its place, so every task scores 0."))
+    return nb
+
+
 def _failed_cells(path):
     """Reasons for the test cells of an autograded notebook that lost points."""
     import nbformat
@@ -771,7 +786,7 @@ def _private_dir(path, mode=0o700):
 
 
 def grade(course_root=".", output="grades.csv", *, cell_timeout=120.0, submission_timeout=600.0,
-          memory=4 * 2**30, processes=64):
+          memory=4 * 2**30, processes=64, gradebook=None):
     """Autograde ``submitted/<student>/<chapter>/`` into a CSV with a reason for each lost point.
 
     Parameters
@@ -782,14 +797,26 @@ def grade(course_root=".", output="grades.csv", *, cell_timeout=120.0, submissio
         CSV to write, relative to ``course_root``: nbgrader's export (one row per student and
         chapter, ``score`` and ``max_score``) plus a ``reason`` column. Beside it,
         ``autograded/`` (each executed notebook) and ``feedback/<student>/<chapter>/`` (an HTML
-        report per notebook, ready for ``nbgrader release_feedback``). As root, these are
-        handed to the owner of ``course_root``.
+        report per notebook, ready for ``nbgrader release_feedback``). When root grades a
+        course folder another user owns (an instructor's, on a hub), these are written by a
+        process running as that user, and the course's ``nbgrader_config.py`` is not run
+        (:data:`GRADER_CONFIG` is used instead).
     cell_timeout, submission_timeout : float
         Seconds allowed per cell and per submitted notebook.
     memory : int
         Address-space limit of a learner's process, in bytes.
     processes : int
         Process limit of the sandbox user.
+    gradebook : str or Path, optional
+        The course's nbgrader database (e.g. ``gradebook.db``), relative to ``course_root``. The
+        grader then starts from a copy of it (the instructor's chapters, students and manual
+        grades), out of the learners' reach like the rest of its work, and when every submission
+        is graded it writes the whole copy back, so that the instructor's ``nbgrader export``,
+        formgrader and ``generate_feedback`` / ``release_feedback`` see the scores. Changes the
+        instructor makes to the gradebook while grading runs are lost. Not given (``make
+        grade``): a fresh gradebook in the grader's temporary folder, discarded at the end. A
+        submission with no readable notebook is graded as the released chapter headed by a
+        note saying why (0 points), so that it counts as autograded and gets feedback.
 
     Returns
     -------
@@ -802,6 +829,8 @@ def grade(course_root=".", output="grades.csv", *, cell_timeout=120.0, submissio
         If there is no ``submitted/`` folder or it is empty.
     RuntimeError
         If the course itself is broken: nbgrader cannot generate the release or export.
+    ValueError
+        If ``gradebook`` exists but is not a regular file (e.g. a symbolic link).
     """
     from mlopt.sandbox import isolation_level
 
@@ -811,6 +840,11 @@ def grade(course_root=".", output="grades.csv", *, cell_timeout=120.0, submissio
         raise FileNotFoundError(
             f"nothing to grade: put submissions in {submitted}/<student>/<chapter>/<chapter>.ipynb"
         )
+    course_db = None
+    if gradebook is not None:
+        course_db = root / gradebook
+        if course_db.is_symlink() or (course_db.exists() and not course_db.is_file()):
+            raise ValueError(f"the gradebook {course_db} is not a regular file; not graded")
     if isolation_level() != "user+namespaces":
         print("warning: not running as root, so learners' code runs as your own user, without "
               "its own network and filesystem view (time, memory and process limits still "
@@ -823,18 +857,29 @@ def grade(course_root=".", output="grades.csv", *, cell_timeout=120.0, submissio
         scratch = _private_dir(top / "box", 0o711)
         wanted = {p.name for s in submitted.iterdir() if s.is_dir() for p in s.iterdir()}
         for source in sorted((root / "solutions").iterdir()):
-            if source.is_dir() and source.name in wanted:   # generate only what is graded
-                shutil.copytree(source, work / "solutions" / source.name)
+            # generate only what is graded; links are not followed (as root, the course folder
+            # may be someone else's)
+            if source.is_dir() and not source.is_symlink() and source.name in wanted:
+                shutil.copytree(source, work / "solutions" / source.name, ignore=_links)
         if not (work / "solutions").is_dir():
             (work / "solutions").mkdir()
-        shutil.copy2(root / "nbgrader_config.py", work / "nbgrader_config.py")
-        # Record every chapter (its cells, points and hidden tests) in a fresh gradebook.
+        if _runs_for_someone_else(root):
+            # Root grading an instructor's course: their nbgrader_config.py is Python, so it
+            # is not run as root; the grader's own settings (those of this repository's) are.
+            (work / "nbgrader_config.py").write_text(GRADER_CONFIG)
+        else:
+            shutil.copy2(root / "nbgrader_config.py", work / "nbgrader_config.py")
+        if course_db is not None and course_db.exists():
+            _copy_gradebook(course_db, work / "gradebook.db")
+        # Record every chapter (its cells, points and hidden tests) in the gradebook: a fresh
+        # one, or the copy of the course's.
         _nbgrader(["generate_assignment", "*", "--force",
                    f"--CourseDirectory.release_directory={work / 'release'}"], cwd=work)
         chapters = sorted(p.name for p in (work / "release").iterdir() if p.is_dir())
         reasons = {}
         extra_rows = []
         plan = []
+        stand_ins = set()
         for student_dir in sorted(submitted.iterdir()):
             student = student_dir.name
             if not student_dir.is_dir() or student_dir.is_symlink():
@@ -860,13 +905,16 @@ def grade(course_root=".", output="grades.csv", *, cell_timeout=120.0, submissio
                     for item in chapter_dir.iterdir():
                         if item.is_file() and not item.is_symlink() and item.suffix != ".ipynb":
                             shutil.copy2(item, target / item.name)
-                if nb is not None:
-                    import nbformat
+                if nb is None:
+                    # Nothing readable: grade the chapter as released in its place, so that the
+                    # gradebook holds it as autograded (0 points, not "needs autograding") and
+                    # its feedback says why.
+                    nb = _stand_in(release, why)
+                    stand_ins.add((student, chapter))
+                import nbformat
 
-                    nbformat.write(nb, str(target / f"{chapter}.ipynb"))
-                    plan.append((student, chapter))
-                else:
-                    plan.append((student, chapter))   # nbgrader records a zero for it
+                nbformat.write(nb, str(target / f"{chapter}.ipynb"))
+                plan.append((student, chapter))
         api = _api(work, library, scratch, root, top, cell_timeout, submission_timeout, memory,
                    processes)
         started = time.monotonic()
@@ -883,7 +931,7 @@ def grade(course_root=".", output="grades.csv", *, cell_timeout=120.0, submissio
                     warnings.simplefilter("ignore")
                     _zero(api, chapter, student)
             notebook = work / "autograded" / student / chapter / f"{chapter}.ipynb"
-            if notebook.exists():
+            if notebook.exists() and (student, chapter) not in stand_ins:
                 reasons[(student, chapter)].extend(_failed_cells(notebook))
             lost = len([r for r in reasons[(student, chapter)] if "(0/" in r])
             print(f"graded {student}/{chapter} in {time.monotonic() - t0:.1f} s"
@@ -900,27 +948,93 @@ def grade(course_root=".", output="grades.csv", *, cell_timeout=120.0, submissio
                     api.generate_feedback(chapter, student)
         csv_path = work / "grades.csv"
         _nbgrader(["export", f"--to={csv_path}"], cwd=work)
+        results = _private_dir(top / "results")
+        _write_with_reasons(csv_path, results / "grades.csv", reasons, extra_rows)
+        for item in ("autograded", "feedback", "gradebook.db"):
+            if (work / item).exists():
+                shutil.move(work / item, results / item)
+        _hand_over(results, root, output, gradebook)
         out = root / output
-        _write_with_reasons(csv_path, out, reasons, extra_rows)
-        for folder in ("autograded", "feedback"):
-            if (work / folder).is_dir():
-                shutil.copytree(work / folder, root / folder, dirs_exist_ok=True)
-        _give_to_course_owner(root, [out, root / "autograded", root / "feedback"])
     if hash_tree(submitted) != before:   # pragma: no cover -- the sandbox cannot write there
         print("warning: files under submitted/ changed while grading", file=sys.stderr)
     return out
 
 
-def _give_to_course_owner(root, paths):
-    """As root, hand the results to whoever owns the course folder (an instructor on a hub)."""
-    if os.geteuid() != 0:
+#: nbgrader settings of the grader's working copy when the course's own nbgrader_config.py must
+#: not run (root grading an instructor's course): those of this repository's nbgrader_config.py
+#: that generating and exporting use (tests/hub/test_exchange.py checks they agree).
+GRADER_CONFIG = """\
+import os
+
+c = get_config()  # noqa: F821
+c.CourseDirectory.root = os.getcwd()
+c.CourseDirectory.course_id = "mlopt"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "exercises"
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(os.getcwd(), "gradebook.db")
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}
+"""
+
+
+def _copy_gradebook(src, dest):
+    """Copy an SQLite gradebook with SQLite's backup API (consistent even while it is open)."""
+    import sqlite3
+
+    source = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
+    try:
+        target = sqlite3.connect(str(dest))
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+    finally:
+        source.close()
+
+
+def _links(folder, names):
+    """``shutil.copytree`` ignore-callable: leave out symbolic links."""
+    return [n for n in names if os.path.islink(os.path.join(folder, n))]
+
+
+def _runs_for_someone_else(root):
+    """Whether this is root grading a course folder that another user owns (a hub's instructor)."""
+    return os.geteuid() == 0 and root.stat().st_uid != 0
+
+
+def _hand_over(results, root, output, gradebook):
+    """Put the results (CSV, ``autograded/``, ``feedback/``, gradebook) in the course folder.
+
+    As root grading another user's course, they are written by a process running as that user
+    (``setpriv``): they are theirs, and a link planted in the course folder cannot make root
+    write anywhere else.
+    """
+    if not _runs_for_someone_else(root):
+        _copy_results(results, root, output, gradebook or "")
         return
     st = root.stat()
-    for path in paths:
-        if not path.exists():
-            continue
-        for p in [path, *(path.rglob("*") if path.is_dir() else [])]:
-            os.chown(p, st.st_uid, st.st_gid, follow_symlinks=False)
+    for path in [results, *results.rglob("*")]:
+        os.chown(path, st.st_uid, st.st_gid, follow_symlinks=False)
+    script = ("import sys; from mlopt.grading import _copy_results; "
+              "_copy_results(*sys.argv[1:])")
+    proc = subprocess.run(["setpriv", f"--reuid={st.st_uid}", f"--regid={st.st_gid}",
+                           "--init-groups", "--", sys.executable, "-c", script, str(results),
+                           str(root), str(output), str(gradebook or "")],
+                          cwd=results, capture_output=True, text=True,
+                          env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+    if proc.returncode != 0:
+        raise RuntimeError(f"could not write the results into {root} as its owner:\n"
+                           f"{proc.stdout}{proc.stderr}")
+
+
+def _copy_results(results, root, output, gradebook=""):
+    """Copy the grader's results into the course folder (run as the folder's owner)."""
+    results, root = Path(results), Path(root)
+    shutil.copyfile(results / "grades.csv", root / output)
+    for folder in ("autograded", "feedback"):
+        if (results / folder).is_dir():
+            shutil.copytree(results / folder, root / folder, dirs_exist_ok=True)
+    if gradebook:
+        _copy_gradebook(results / "gradebook.db", root / gradebook)
 
 
 def _read_release(work, chapter):
@@ -1011,6 +1125,11 @@ def main(argv=None):
     p_grade = sub.add_parser("grade", help="autograde submitted/ into a CSV")
     p_grade.add_argument("--output", default="grades.csv")
     p_grade.add_argument("--root", default=".")
+    p_grade.add_argument("--gradebook", default=None,
+                         help="the course's nbgrader database, relative to --root (e.g. "
+                              "gradebook.db): start from it and write the scores into it, for "
+                              "nbgrader export, the formgrader and release_feedback (default: "
+                              "a temporary gradebook, discarded)")
     p_grade.add_argument("--cell-timeout", type=float, default=120.0,
                          help="seconds per cell (default: 120, as nbgrader_config.py)")
     p_grade.add_argument("--submission-timeout", type=float, default=600.0,
@@ -1026,8 +1145,8 @@ def main(argv=None):
             print(report)
             return 0 if ok else 1
         out = grade(args.root, args.output, cell_timeout=args.cell_timeout,
-                    submission_timeout=args.submission_timeout)
-    except (FileNotFoundError, RuntimeError) as err:
+                    submission_timeout=args.submission_timeout, gradebook=args.gradebook)
+    except (FileNotFoundError, RuntimeError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
     print(f"wrote {out}")

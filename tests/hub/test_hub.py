@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import importlib.metadata
+import json
 import os
 import pwd
+import re
 import secrets
 import shutil
 import signal
@@ -75,9 +78,14 @@ def _run_as(user, *cmd, check=False, **kw):
 
 
 def _tree_hashes(path):
+    """Every file and folder under ``path``: contents' sha256, mode and owner."""
     path = Path(path)
-    return {str(p.relative_to(path)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(path.rglob("*")) if p.is_file()}
+    out = {}
+    for p in sorted(path.rglob("*")):
+        st = p.lstat()
+        digest = hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "folder"
+        out[str(p.relative_to(path))] = (digest, st.st_mode, st.st_uid, st.st_gid)
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -175,9 +183,12 @@ class Hub:
             assert time.monotonic() < deadline, f"{user}'s server did not start: {model}"
             time.sleep(0.5)
 
+    def request(self, user, method, path, **kw):
+        return requests.request(method, f"{self.base}/user/{user}/{path}", timeout=300,
+                                headers={"Authorization": f"token {self.tokens[user]}"}, **kw)
+
     def call(self, user, method, path, **kw):
-        r = requests.request(method, f"{self.base}/user/{user}/{path}", timeout=300,
-                             headers={"Authorization": f"token {self.tokens[user]}"}, **kw)
+        r = self.request(user, method, path, **kw)
         assert r.ok, f"{user} {method} {path}: {r.status_code} {r.text[:500]}"
         return r.json() if r.text.strip().startswith(("{", "[")) else r.text
 
@@ -216,8 +227,43 @@ def _assignments(hub, user):
     return hub.call(user, "GET", "assignments", params={"course_id": COURSE})["value"]
 
 
+NBGRADER_LAB = "@jupyter/nbgrader"
+
+
+def _assert_view(hub, user, instructor):
+    """What the hub serves ``user``: JupyterLab's page config, and the server extensions.
+
+    Everyone: nbgrader's Assignments panel and Validate (answered by ``mlopt._lab``).
+    Instructors only: the formgrader, the course list and the Create Assignment toolbar.
+    """
+    page = hub.call(user, "GET", "lab")
+    found = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                      page, re.S)
+    assert found, f"no page config in {user}'s JupyterLab"
+    config = json.loads(found.group(1))
+    assert NBGRADER_LAB in {e["name"] for e in config["federated_extensions"]}
+    disabled = set(config["disabledExtensions"])
+    for plugin in ("assignment-list", "validate-assignment"):
+        assert f"{NBGRADER_LAB}:{plugin}" not in disabled, (user, plugin)
+    for plugin in ("formgrader", "create-assignment", "course-list"):
+        assert (f"{NBGRADER_LAB}:{plugin}" in disabled) is not instructor, (user, plugin)
+    formgrader = hub.request(user, "GET", "formgrader/api/assignments")
+    assert (formgrader.status_code == 200) is instructor, (user, formgrader.status_code)
+    panel = hub.call(user, "GET", "assignments", params={"course_id": COURSE})
+    assert panel["success"], panel
+    version = hub.call(user, "GET", "nbgrader_version",
+                       params={"version": importlib.metadata.version("nbgrader")})
+    assert version["success"], version
+
+
 def _uid(user):
     return pwd.getpwnam(user).pw_uid
+
+
+def _test_sources(chapter):
+    nb = nbformat.read(ROOT / "solutions" / chapter / f"{chapter}.ipynb", as_version=4)
+    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
+            if c.metadata.get("nbgrader", {}).get("grade")}
 
 
 def _points(chapter):
@@ -233,6 +279,11 @@ def test_a_class_from_release_to_feedback(hub):
         model = hub.start(user)
         assert model["groups"] == ([f"formgrade-{COURSE}"] if user == inst
                                    else [f"nbgrader-{COURSE}"])
+    # Each role's view, read through the hub: learners lack the formgrader and the authoring
+    # tools but have the Assignments panel and Validate; the instructor has everything.
+    _assert_view(hub, inst, instructor=True)
+    for user in (l1, l2, l3):
+        _assert_view(hub, user, instructor=False)
 
     # The instructor generates and releases chapters 01 and 03 (formgrader's buttons).
     for chapter in (CH01, CH03):
@@ -264,13 +315,23 @@ def test_a_class_from_release_to_feedback(hub):
     for chapter in (CH01, CH03):
         _fill_and_submit(hub, l1, chapter)
     _fill_and_submit(hub, l2, CH01, {"mse_gradient": WRONG_MSE_GRADIENT})
+    # Validate (the learners' button, answered by mlopt._lab) on what they handed in: learner 1
+    # passes; learner 2 sees one failing task, with the check's message.
+    for user in (l1, l2):
+        report = hub.call(user, "POST", "assignments/validate",
+                          data={"path": f"{COURSE}/{CH01}/{CH01}.ipynb"})
+        assert report["success"], report
+        failed = report["value"].get("failed", [])
+        assert len(failed) == (0 if user == l1 else 1), report
+    assert "opposite sign" in failed[0]["raw_error"], failed
     hub.call(l3, "PUT", f"api/contents/{COURSE}/{CH01}/{CH01}.ipynb",
              json={"type": "file", "format": "text", "content": '{"cells": [ broken'})
     hub.action(l3, "assignments/submit", data={"assignment_id": CH01, "course_id": COURSE})
 
-    inbound = hub.prefix / "exchange" / COURSE / "inbound"
-    before = _tree_hashes(inbound)
-    assert len({p.split("/")[0] for p in before}) == 4  # four submissions
+    exchange = hub.prefix / "exchange"
+    inbound = exchange / COURSE / "inbound"
+    before = _tree_hashes(exchange)         # inbound, outbound and feedback, modes and owners
+    assert len({p.split("/")[2] for p in before if p.startswith(f"{COURSE}/inbound/")}) == 4
 
     # --- permissions: learner 1 cannot see, read, move or delete anyone else's work -----------
     l2_entry = next(p.name for p in inbound.iterdir() if p.name.startswith(f"{l2}+"))
@@ -283,7 +344,8 @@ def test_a_class_from_release_to_feedback(hub):
     assert _run_as(l1, "rm", "-rf", str(hub.prefix / "exchange" / COURSE)).returncode != 0
     assert _run_as(l1, "ls", str(hub.prefix / "exchange" / COURSE / "feedback")).returncode != 0
     assert _run_as(l1, "cat", str(inbound / l2_entry / f"{CH01}.ipynb")).returncode != 0
-    assert _tree_hashes(inbound) == before
+    assert _run_as(l1, "chmod", "777", str(inbound / l2_entry)).returncode != 0
+    assert _tree_hashes(exchange) == before
     # Nor hand in work under learner 2's name, newer than theirs: through nbgrader ...
     nbgrader = str(hub.prefix / "venv" / "bin" / "nbgrader")
     as_l1 = {"PATH": f"{hub.prefix / 'venv' / 'bin'}:/usr/bin:/bin", "HOME": f"/home/{l1}",
@@ -299,50 +361,117 @@ def test_a_class_from_release_to_feedback(hub):
     made = _run_as(l1, "bash", "-c", f"mkdir '{fake}' && echo 2999-01-01 00:00:00.000000 UTC > "
                    f"'{fake}/timestamp.txt' && cp {mine} '{fake}/'")
     assert made.returncode == 0, made.stderr
-    before = _tree_hashes(inbound)
+    before = _tree_hashes(exchange)
 
     # --- the instructor collects, autogrades, exports grades and releases feedback ----------
     for chapter in (CH01, CH03):
         hub.action(inst, f"formgrader/api/assignment/{chapter}/collect")
     course = Path(os.path.expanduser(f"~{inst}")) / COURSE
     submitted = _tree_hashes(course / "submitted")
-    # Grading runs learners' code: the hub's administrator runs the course's grader as root, so
-    # each submission runs as an unprivileged user in its own namespaces (issue 9), and the
-    # results (grades.csv, autograded/, feedback/) go to the instructor who owns the course.
-    graded = subprocess.run([str(hub.prefix / "venv" / "bin" / "python"), "-m", "mlopt.grading",
-                             "grade", "--root", str(course)], capture_output=True, text=True,
-                            cwd=course, env=dict(os.environ, PATH=f"{hub.prefix / 'venv' / 'bin'}"
-                                                 f":/usr/sbin:/usr/bin:/sbin:/bin"))
+    # Grading runs learners' code: the hub's administrator runs the course's grader as root
+    # (the README's one command), so each submission runs as an unprivileged user in its own
+    # namespaces (issue 9). The scores go into the course's gradebook, written as the instructor.
+    venv = hub.prefix / "venv" / "bin"
+    graded = subprocess.run([str(venv / "python"), "-m", "mlopt.grading", "grade",
+                             "--root", str(course), "--gradebook", "gradebook.db"],
+                            capture_output=True, text=True, cwd="/",
+                            env=dict(os.environ, PATH=f"{venv}:/usr/sbin:/usr/bin:/sbin:/bin"))
     assert graded.returncode == 0, graded.stdout + graded.stderr
     grades_csv = course / "grades.csv"
-    assert grades_csv.stat().st_uid == Path(os.path.expanduser(f"~{inst}")).stat().st_uid
-    for chapter in (CH01, CH03):
-        hub.action(inst, f"formgrader/api/assignment/{chapter}/release_feedback")
-
+    for made in (grades_csv, course / "gradebook.db",
+                 *(course / "autograded").rglob("*"), *(course / "feedback").rglob("*")):
+        assert made.stat().st_uid == _uid(inst), f"{made} is not the instructor's"
     rows = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(open(grades_csv))}
     full01, full03 = sum(_points(CH01).values()), sum(_points(CH03).values())
     assert float(rows[l1, CH01]["score"]) == full01, rows[l1, CH01]["reason"]
     assert float(rows[l1, CH03]["score"]) == full03, rows[l1, CH03]["reason"]
-    assert 0 < float(rows[l2, CH01]["score"]) < full01
-    assert "test_mse_gradient" in rows[l2, CH01]["reason"]
-    assert "test_mse (" not in rows[l2, CH01]["reason"]
-    assert float(rows[l3, CH01]["score"]) == 0 and rows[l3, CH01]["reason"]
+    # Learner 2 lost exactly the tasks whose test calls the wrong function, and their points.
+    failed2 = set(re.findall(r"(\w+) \(0/", rows[l2, CH01]["reason"]))
+    calls = {gid for gid, source in _test_sources(CH01).items()
+             if re.search(r"\bmse_gradient\b", source)}
+    assert failed2 == calls == {"test_mse_gradient"}, rows[l2, CH01]["reason"]
+    assert float(rows[l2, CH01]["score"]) == full01 - sum(_points(CH01)[g] for g in failed2)
+    assert float(rows[l3, CH01]["score"]) == 0
+    assert "not a readable notebook" in rows[l3, CH01]["reason"]
+    assert _tree_hashes(exchange) == before        # grading changed nothing in the exchange
+    expected = {key: float(rows[key]["score"]) for key in
+                ((l1, CH01), (l1, CH03), (l2, CH01), (l3, CH01))}
+
+    # The instructor's own nbgrader sees those scores: `nbgrader export`, run as the instructor
+    # in the course folder, and the formgrader's list of submissions, through the hub.
+    as_inst = {"PATH": f"{venv}:/usr/bin:/bin", "HOME": str(course.parent),
+               "MLOPT_HUB_PREFIX": str(hub.prefix),
+               "JUPYTER_CONFIG_PATH": f"{hub.prefix}/config/instructor:{hub.prefix}/config/common"}
+    exported = _run_as(inst, str(venv / "nbgrader"), "export", "--to=export.csv", cwd=course,
+                       env=as_inst)
+    assert exported.returncode == 0, exported.stdout + exported.stderr
+    export = {(r["student_id"], r["assignment"]): r
+              for r in csv.DictReader(open(course / "export.csv"))}
+    # every learner and chapter: the four submissions' scores, and 0 where none was handed in
+    assert {k: float(r["score"]) for k, r in export.items()} == {
+        **expected, (l2, CH03): 0.0, (l3, CH03): 0.0}
+    assert {k: float(r["score"]) for k, r in rows.items()} == {
+        k: float(r["score"]) for k, r in export.items()}
+    assert float(export[l1, CH01]["max_score"]) == full01
+    assert float(export[l1, CH03]["max_score"]) == full03
+    for chapter in (CH01, CH03):
+        listed = hub.call(inst, "GET", f"formgrader/api/submissions/{chapter}")
+        scores = {(sub["student"], chapter): sub["score"] for sub in listed if sub["submitted"]}
+        assert scores == {k: v for k, v in expected.items() if k[1] == chapter}, listed
+        full = full01 if chapter == CH01 else full03
+        assert all(sub["max_score"] == full for sub in listed if sub["submitted"]), listed
+
+    # Feedback as nbgrader intends: the instructor generates it (formgrader's button, from the
+    # gradebook and autograded/) and releases it.
+    shutil.rmtree(course / "feedback")
+    for chapter in (CH01, CH03):
+        hub.action(inst, f"formgrader/api/assignment/{chapter}/generate_feedback")
+        hub.action(inst, f"formgrader/api/assignment/{chapter}/release_feedback")
+    for key in expected:
+        report = course / "feedback" / key[0] / key[1] / f"{key[1]}.html"
+        assert report.is_file() and report.stat().st_uid == _uid(inst), report
 
     # No submission was modified by grading, neither in the exchange nor in submitted/.
-    assert _tree_hashes(inbound) == before
     assert _tree_hashes(course / "submitted") == submitted
+    released = _tree_hashes(exchange)
+    assert {p: v for p, v in released.items() if f"{COURSE}/feedback/" not in p} == before
+    # Released feedback: learner 1 can neither list it, nor replace, remove or add a report.
+    feedback = exchange / COURSE / "feedback"
+    assert _run_as(l1, "ls", str(feedback)).returncode != 0
+    for report in (p for p in feedback.iterdir() if p.is_file()):
+        assert _run_as(l1, "rm", "-f", str(report)).returncode != 0
+        assert _run_as(l1, "cp", "/dev/null", str(report)).returncode != 0
+    assert _run_as(l1, "touch", str(feedback / "planted.html")).returncode != 0
+    assert _tree_hashes(exchange) == released
 
-    # --- learners fetch their feedback; learner 2's names the mistake ------------------------
-    for user in (l1, l2):
+    # --- every learner fetches the feedback of each chapter handed in ------------------------
+    for user, chapter in expected:
         hub.action(user, "assignments/fetch_feedback",
-                   data={"assignment_id": CH01, "course_id": COURSE})
-    home1 = Path(os.path.expanduser(f"~{l1}"))
-    feedback2 = list((home2 / COURSE / CH01 / "feedback").rglob(f"{CH01}.html"))
-    assert len(feedback2) == 1, "learner 2 got no feedback"
-    text = feedback2[0].read_text()
-    assert "opposite sign" in text, "the feedback does not name the mistake"
-    assert list((home1 / COURSE / CH01 / "feedback").rglob(f"{CH01}.html"))
-    assert _run_as(l1, "cat", str(feedback2[0])).returncode != 0, "feedback readable by others"
+                   data={"assignment_id": chapter, "course_id": COURSE})
+    assert _tree_hashes(exchange) == released
+    failed = {(l1, CH01): set(), (l1, CH03): set(), (l2, CH01): failed2,
+              (l3, CH01): set(_points(CH01))}
+    for (user, chapter), lost in failed.items():
+        home = Path(os.path.expanduser(f"~{user}"))
+        reports = list((home / COURSE / chapter / "feedback").rglob(f"{chapter}.html"))
+        assert len(reports) == 1, f"{user} got no feedback for {chapter}"
+        assert reports[0].stat().st_uid == _uid(user)
+        text = reports[0].read_text()
+        # per task: its points, or 0 for a task lost; and the total
+        for gid, points in _points(chapter).items():
+            got = 0.0 if gid in lost else float(points)
+            assert f'href="#{gid}">Test cell</a> (Score: {got} / {float(points)})' in text, \
+                (user, chapter, gid)
+        total = sum(_points(chapter).values())
+        assert f"(Score: {total - sum(_points(chapter)[g] for g in lost):.1f} / {total:.1f})" \
+            in text, (user, chapter)
+        other = l2 if user != l2 else l1
+        assert _run_as(other, "cat", str(reports[0])).returncode != 0, "feedback readable"
+    feedback2 = next((home2 / COURSE / CH01 / "feedback").rglob(f"{CH01}.html")).read_text()
+    assert "opposite sign" in feedback2, "learner 2's feedback does not name the mistake"
+    feedback3 = next((Path(os.path.expanduser(f"~{l3}")) / COURSE / CH01 / "feedback")
+                     .rglob(f"{CH01}.html")).read_text()
+    assert "could not be graded" in feedback3 and "not a readable notebook" in feedback3
 
 
 def _learner_fetches_in_the_browser(hub, user, chapter):
