@@ -60,24 +60,47 @@ class VerifiedCollect(ExchangeCollect):
 
     A forged folder (one learner's files under another's name) is logged and never collected,
     so it cannot displace the named learner's real, older submission.
+
+    This needs one system account per learner, named as nbgrader names the learner (one
+    machine, The Littlest JupyterHub). Where every learner runs as the same account (Kubernetes
+    pods all run as ``jovyan``), ownership cannot tell learners apart: use ngshare's exchange
+    there. If no folder is owned by the learner it names and all belong to one account, collect
+    fails with that explanation instead of silently collecting nothing.
+
+    Raises
+    ------
+    nbgrader.exchange.ExchangeError
+        If there are submissions, none is owned by the learner it names, and they all belong
+        to the same account.
     """
 
     def init_src(self):
         super().init_src()  # paths, permission checks and the due date
         student = self.coursedir.student_id or "*"
         pattern = os.path.join(self.inbound_path, f"{student}+{self.coursedir.assignment_id}+*")
-        records = []
-        for path in glob.glob(pattern):
+        records, owners = [], {}
+        for path in sorted(glob.glob(pattern)):
             record = self._path_to_record(path)
             try:
                 owner = pwd.getpwuid(os.stat(path).st_uid).pw_name
             except KeyError:
-                owner = None
+                owner = f"uid {os.stat(path).st_uid}"
+            owners[path] = owner
             if owner == record["username"]:
                 records.append(record)
             else:
                 self.log.warning("Not collected: %s claims to be by %s but belongs to %s.",
-                                 path, record["username"], owner or "an unknown user")
+                                 path, record["username"], owner)
+        if owners and not records and len(set(owners.values())) == 1:
+            owner = next(iter(owners.values()))
+            claimed = sorted({self._path_to_record(p)["username"] for p in owners})
+            self.fail(
+                f"Nothing collected: all {len(owners)} submission(s) of "
+                f"{self.coursedir.assignment_id} (by {', '.join(claimed)}) belong to the one "
+                f"account {owner}, and none to the learner it names. Either every learner "
+                "runs as the same system user (as on Kubernetes, where every pod is jovyan: "
+                "use ngshare's exchange there, see deploy/jupyterhub/README.md), or these "
+                "folders were forged by that account.")
         latest = []
         for group in groupby(records, lambda item: item["username"]).values():
             group = self._sort_by_timestamp(group)
