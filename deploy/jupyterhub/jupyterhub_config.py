@@ -11,6 +11,7 @@ is read from environment variables, so the same file serves a real class and the
 ``MLOPT_HUB_PORT``         its port (default 8000); the hub's own API uses ``PORT + 81`` and the
                            proxy's API ``PORT + 1`` on 127.0.0.1
 ``MLOPT_INSTRUCTORS``      comma-separated user names: nbgrader's ``formgrade-mlopt`` group
+                           (read by ``course_config.py``, loaded from here)
 ``MLOPT_LEARNERS``         comma-separated user names: nbgrader's ``nbgrader-mlopt`` group
 ``MLOPT_HUB_ADMIN_TOKEN``  optional: an API token for a ``course-admin`` service with the admin
                            role (scripts, and the end-to-end test, create users' tokens with it)
@@ -18,10 +19,9 @@ is read from environment variables, so the same file serves a real class and the
 
 Users log in with their system password (PAM) and get a JupyterLab server running as
 themselves (LocalProcessSpawner), so file permissions separate them. The two nbgrader groups
-decide what each sees: learners get the Assignments panel and Validate; instructors also get the
-formgrader, the course list and the "Create Assignment" toolbar (``config/instructor`` vs
-``config/learner`` on ``JUPYTER_CONFIG_PATH``). Both use the course's Validate dialog
-(``mlopt._lab``: one short entry per failing task), as ``make`` does.
+decide what each sees (``course_config.py``): learners get the Assignments panel and Validate;
+instructors also get the formgrader, the course list and the "Create Assignment" toolbar
+(``config/instructor`` vs ``config/learner`` on ``JUPYTER_CONFIG_PATH``).
 """
 
 import os
@@ -62,40 +62,9 @@ c.JupyterHub.authenticator_class = "pam"
 c.Authenticator.allowed_users = set(INSTRUCTORS + LEARNERS)
 c.Authenticator.admin_users = set(INSTRUCTORS)
 c.Authenticator.manage_groups = False
-# nbgrader 0.9's JupyterHubAuthPlugin: instructors in formgrade-<course>, learners in
-# nbgrader-<course> (nbgrader adds a learner itself when the instructor runs
-# `nbgrader db student add`).
-c.JupyterHub.load_groups = {
-    f"formgrade-{COURSE_ID}": {"users": INSTRUCTORS},
-    f"nbgrader-{COURSE_ID}": {"users": LEARNERS},
-}
-# A learner's server may read its own groups (nbgrader asks the hub which courses it is in);
-# an instructor's may also manage the learners' group (nbgrader db student add / remove).
-c.JupyterHub.load_roles = [
-    {
-        "name": "mlopt-instructor",
-        "description": "Manage the course's learner group and read the class list",
-        "scopes": [f"groups!group=nbgrader-{COURSE_ID}", "read:users", "read:groups"],
-        "groups": [f"formgrade-{COURSE_ID}"],
-    },
-]
-_SERVER_SCOPES = [
-    "access:servers!server",
-    "users:activity!user",
-    "read:users:name!user",
-    "read:users:groups!user",
-]
-
-
-def _server_token_scopes(spawner):
-    """What a user's JupyterLab may ask of the hub: its own groups; instructors, the class."""
-    groups = {g.name for g in spawner.user.groups}
-    if f"formgrade-{COURSE_ID}" in groups:
-        return _SERVER_SCOPES + [f"groups!group=nbgrader-{COURSE_ID}", "read:users", "read:groups"]
-    return _SERVER_SCOPES
-
-
-c.Spawner.server_token_scopes = _server_token_scopes
+# nbgrader's groups, the instructor role, what each user's server may ask of the hub, and the
+# per-role view: course_config.py (shared with The Littlest JupyterHub's setup, see README).
+load_subconfig(str(HERE / "course_config.py"))  # noqa: F821 (provided by JupyterHub)
 if os.environ.get("MLOPT_HUB_ADMIN_TOKEN"):
     c.JupyterHub.services = [
         {"name": "course-admin", "api_token": os.environ["MLOPT_HUB_ADMIN_TOKEN"]},
@@ -114,17 +83,3 @@ c.Spawner.notebook_dir = "~"
 c.Spawner.http_timeout = 60
 c.Spawner.start_timeout = 90
 
-
-def _role_config(spawner):
-    """Learner or instructor view: their own Jupyter config folder first on the config path."""
-    groups = {g.name for g in spawner.user.groups}
-    role = "instructor" if f"formgrade-{COURSE_ID}" in groups else "learner"
-    # setup.sh copies config/ under the prefix: users may not be able to read the repository.
-    spawner.environment["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
-        [str(PREFIX / "config" / role), str(PREFIX / "config" / "common")]
-    )
-    spawner.environment["MLOPT_HUB_PREFIX"] = str(PREFIX)
-    spawner.environment["MLOPT_ROLE"] = role
-
-
-c.Spawner.pre_spawn_hook = _role_config

@@ -7,6 +7,8 @@
 #   MLOPT_INSTRUCTORS  comma-separated system users who teach (each gets ~/mlopt, the course root)
 #   MLOPT_LEARNERS     comma-separated system users who learn (their homes are made private)
 #   MLOPT_HUB_PYTHON   a Python every user may execute (default /usr/bin/python3)
+#   MLOPT_HUB_TLJH     1 on The Littlest JupyterHub: TLJH runs the hub and its own user
+#                      environment, so no course environment and no proxy are installed here
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -17,37 +19,39 @@ if [ "$(id -u)" != 0 ]; then
   echo "setup.sh: run as root (it creates $prefix and each instructor's course folder)." >&2
   exit 1
 fi
-missing=()
-"$python" -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
-command -v npm >/dev/null || missing+=(npm)
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup.sh: installing ${missing[*]} with apt-get"
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-
-# configurable-http-proxy, pinned by package-lock.json (the hub runs it as root from here).
-if [ ! -x "$here/node_modules/.bin/configurable-http-proxy" ]; then
-  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
-fi
-
 install -d -m 755 "$prefix"
-# The course environment: a plain (not editable) install, so users need no access to the repo.
-stamp="$prefix/venv/.installed"
-want="$(cat "$repo/pyproject.toml" "$repo/constraints.txt" | sha256sum | cut -c1-16)-$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo nogit)"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  [ -x "$prefix/venv/bin/python" ] || "$python" -m venv "$prefix/venv"
-  "$prefix/venv/bin/python" -m pip install --quiet --upgrade "pip>=24"
-  # The pins were measured on Python 3.11.7; a few releases (soupsieve 3+) need 3.11.5 or newer,
-  # which Debian 12's 3.11.2 is not: leave those to pip there.
-  grep -v -E '^(soupsieve)==' "$repo/constraints.txt" > "$prefix/constraints.txt"
-  "$prefix/venv/bin/python" -m pip install --quiet -c "$prefix/constraints.txt" "$repo[hub]"
-  echo "$want" > "$stamp"
+if [ "${MLOPT_HUB_TLJH:-}" != 1 ]; then
+  missing=()
+  "$python" -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv)
+  command -v npm >/dev/null || missing+=(npm)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup.sh: installing ${missing[*]} with apt-get"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+
+  # configurable-http-proxy, pinned by package-lock.json (the hub runs it as root from here).
+  if [ ! -x "$here/node_modules/.bin/configurable-http-proxy" ]; then
+    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+
+  # The course environment: a plain (not editable) install, so users need no access to the repo.
+  stamp="$prefix/venv/.installed"
+  want="$(cat "$repo/pyproject.toml" "$repo/constraints.txt" | sha256sum | cut -c1-16)-$(git -C "$repo" rev-parse HEAD 2>/dev/null || echo nogit)-$(git -C "$repo" diff HEAD -- mlopt 2>/dev/null | sha256sum | cut -c1-8)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    [ -x "$prefix/venv/bin/python" ] || "$python" -m venv "$prefix/venv"
+    "$prefix/venv/bin/python" -m pip install --quiet --upgrade "pip>=24"
+    # The pins were measured on Python 3.11.7; a few releases (soupsieve 3+) need 3.11.5 or newer,
+    # which Debian 12's 3.11.2 is not: leave those to pip there.
+    grep -v -E '^(soupsieve)==' "$repo/constraints.txt" > "$prefix/constraints.txt"
+    "$prefix/venv/bin/python" -m pip install --quiet -c "$prefix/constraints.txt" "$repo[hub]"
+    echo "$want" > "$stamp"
+  fi
+  # No "get Jupyter news?" pop-up over a learner's first notebook.
+  settings="$prefix/venv/share/jupyter/lab/settings"
+  mkdir -p "$settings"
+  echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}' > "$settings/overrides.json"
+  chmod -R a+rX "$prefix/venv"
 fi
-# No "get Jupyter news?" pop-up over a learner's first notebook.
-settings="$prefix/venv/share/jupyter/lab/settings"
-mkdir -p "$settings"
-echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}' > "$settings/overrides.json"
-chmod -R a+rX "$prefix/venv"
 
 # Learner / instructor views and the shared nbgrader settings.
 rm -rf "$prefix/config"
