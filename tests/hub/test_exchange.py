@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import pwd
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,8 +40,13 @@ def empty_gradebook(tmp_path_factory):
     from nbgrader.api import Gradebook
 
     path = tmp_path_factory.mktemp("gradebook") / "gradebook.db"
-    with Gradebook(f"sqlite:///{path}"):
-        pass
+    old = os.environ.get("PATH", "")
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{old}"  # nbgrader's alembic
+    try:
+        with Gradebook(f"sqlite:///{path}"):
+            pass
+    finally:
+        os.environ["PATH"] = old
     return path
 
 
