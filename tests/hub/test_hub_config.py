@@ -60,3 +60,42 @@ def test_group_lists_from_the_environment(monkeypatch):
     config = _load(monkeypatch, MLOPT_INSTRUCTORS="ada", MLOPT_LEARNERS="bo, cy")
     assert _value(config.JupyterHub.load_groups, {}) == {
         "formgrade-mlopt": {"users": ["ada"]}, "nbgrader-mlopt": {"users": ["bo", "cy"]}}
+
+
+HUB = CONFIG.parent
+GRADE = ["-m", "mlopt.grading", "grade", "--root"]
+
+
+def test_the_documented_grading_commands_are_the_tested_one(capsys):
+    # tests/hub/test_hub.py runs `python -m mlopt.grading grade --root <course> --gradebook
+    # gradebook.db` as root; the README's command, its sudo rule and the cluster's Job run the
+    # same, and it parses with the grader's own argument parser.
+    import shlex
+
+    import yaml
+
+    from mlopt.grading import main
+
+    readme = (HUB / "README.md").read_text()
+    lines = [line.strip() for line in readme.splitlines() if "mlopt.grading grade" in line]
+    assert len(lines) >= 4, lines                 # one machine, sudo rule, TLJH, cluster
+    for line in lines:
+        words = shlex.split(line.strip("`"))
+        args = words[words.index("-m"):]
+        assert args[:4] == GRADE and args[5:] == ["--gradebook", "gradebook.db"], line
+    sudo_rule = next(line for line in lines if "NOPASSWD:" in line)
+    assert sudo_rule.split("NOPASSWD: ")[1] in readme.replace(sudo_rule, "")  # same command
+    job = next(d for d in yaml.safe_load_all((HUB / "kubernetes" / "grade-job.yaml").read_text())
+               if d["kind"] == "Job")
+    command = job["spec"]["template"]["spec"]["containers"][0]["command"]
+    assert command[1:5] == GRADE and command[6:] == ["--gradebook", "gradebook.db"], command
+    with pytest.raises(SystemExit) as done:
+        main([command[3], "--help"])
+    assert done.value.code == 0 and "--gradebook" in capsys.readouterr().out
+
+
+def test_the_cluster_uses_ngshare_not_the_file_system_exchange():
+    source = (HUB / "kubernetes" / "nbgrader_config.py").read_text()
+    assert "configureExchange(c," in source and "mlopt.exchange" not in source.split('"""')[2]
+    dockerfile = (HUB / "kubernetes" / "Dockerfile").read_text()
+    assert "kubernetes/nbgrader_config.py" in dockerfile and "ngshare_exchange" in dockerfile
