@@ -285,8 +285,8 @@ def test_the_answer_inverts_the_measured_fingerprint(solution):
 
 
 @pytest.mark.parametrize(("fn", "message"), [
-    # the forward formula where the inverse is asked: measuring instead of solving
-    (lambda r: rho_of(r), "returned one number"),
+    # measuring instead of solving: the forward rho(rho) = (1 - rho)/(1 + rho) is c_small
+    (lambda r: rho_of(r), "It is one of the two"),
     (lambda r: ((1 + r) / (1 - r), (1 - r) / (1 + r)), "wrong order"),
     (lambda r: (1 + r) / (1 - r), "It is one of the two"),
     (lambda r: (1 - r) / (1 + r), "It is one of the two"),

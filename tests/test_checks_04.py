@@ -950,3 +950,16 @@ def test_noise_floor_stubs_are_rejected():
     for check in (checks.check_predicted_floor, checks.check_noise_floor):
         with pytest.raises(NotImplementedError):
             check(stub)
+
+
+ODD_RETURNS = [None, "x", {"a": 1}, (1, 2, 3), [np.zeros(2), 1.0], np.zeros((2, 2)), object(),
+               (0.01,) * 2]
+
+
+@pytest.mark.parametrize("value", ODD_RETURNS, ids=lambda v: type(v).__name__)
+@pytest.mark.parametrize("check", [checks.check_predicted_floor, checks.check_noise_floor,
+                                   checks.check_predicted_variance,
+                                   checks.check_batch_gradient_variance])
+def test_no_floor_or_variance_check_crashes_on_an_odd_return_value(check, value):
+    with pytest.raises(AssertionError):
+        check(lambda *args, **kwargs: value)
