@@ -27,7 +27,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import textwrap
 from pathlib import Path
 
 from nbgrader.server_extensions.validate_assignment.handlers import (
@@ -36,17 +35,11 @@ from nbgrader.server_extensions.validate_assignment.handlers import (
 )
 
 __all__ = ["keep_kernel_metadata", "keep_snapshots", "store_snapshots", "ValidateHandler",
-           "task_titles", "failure_line", "learner_report"]
+           "task_titles", "failure_line", "learner_report", "lesson_report"]
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_WIDTH = 88  # the dialog shows its text in <pre> blocks, which do not wrap
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
-
-
-def _wrap(text):
-    return "\n".join(textwrap.fill(line, _WIDTH, break_long_words=False,
-                                    break_on_hyphens=False) for line in text.splitlines())
 
 
 def keep_kernel_metadata(model, path, contents_manager, **kwargs):
@@ -276,14 +269,32 @@ def learner_report(result, nb):
                                   "raw_error": f"{summary}\n{text}"}]}
 
 
-def _lesson_message(path, root):
+def lesson_report(path, root):
+    """What Validate says on a lesson: nothing to grade, and where the chapter's exercise is.
+
+    Parameters
+    ----------
+    path : str
+        API path of the lesson, e.g. ``"notebooks/03_gradient_descent.ipynb"``.
+    root : path-like
+        The course's root folder (the server's ``root_dir``).
+
+    Returns
+    -------
+    dict
+        A validation result with one ``failed`` entry, as :func:`learner_report` writes them:
+        ``source`` "Nothing to grade here: <name> is a lesson, not an exercise.", ``error``
+        where to go instead. nbgrader's dialog shows a result that is not ``success`` under
+        "There was an error running the validate command", which a lesson is not.
+    """
     chapter = Path(path).stem.split("_")[0]
     exercises = sorted(Path(root).glob(f"exercises/{chapter}_*/*.ipynb"))
     where = (f"The graded exercise of this chapter is {exercises[0].relative_to(root)}: "
              "open it and press Validate there." if exercises else
              "The graded exercises are in the exercises/ folder.")
-    return _wrap(f"Nothing to grade here: {Path(path).name} is a lesson, not an exercise. "
-                 f"{where}")
+    summary = f"Nothing to grade here: {Path(path).name} is a lesson, not an exercise."
+    return {"failed": [{"source": summary, "error": _DIALOG_STYLE + html.escape(where),
+                        "raw_error": f"{summary}\n{where}"}]}
 
 
 class ValidateHandler(ValidateAssignmentHandler):
@@ -297,7 +308,7 @@ class ValidateHandler(ValidateAssignmentHandler):
         except (OSError, ValueError):
             nb = None
         if nb is not None and target.is_relative_to(root) and not _is_graded(nb):
-            return {"success": False, "value": _lesson_message(path, root)}
+            return {"success": True, "value": lesson_report(path, root)}
         answer = super().validate_notebook(path)
         if answer.get("success") and isinstance(answer.get("value"), dict) and nb is not None:
             answer["value"] = learner_report(answer["value"], nb)

@@ -15,12 +15,13 @@ import pytest
 from jupyter_server.services.contents.filemanager import FileContentsManager
 
 from mlopt._lab import (
+    _DIALOG_STYLE,
     WIDGET_VIEW,
-    _lesson_message,
     failure_line,
     keep_kernel_metadata,
     keep_snapshots,
     learner_report,
+    lesson_report,
     store_snapshots,
     task_titles,
 )
@@ -180,12 +181,17 @@ def test_validate_reports_a_wrong_answer_and_the_stubs(tmp_path):
     assert lines[2:] == [f"✗ Task {t}: not answered yet" for t in titles[1:]]
 
 
-def test_a_lesson_points_to_its_exercise():
-    message = _lesson_message("notebooks/03_gradient_descent.ipynb", ROOT)
-    assert max(len(line) for line in message.splitlines()) <= 88  # the dialog does not wrap
-    message = " ".join(message.split())
-    assert message.startswith("Nothing to grade here: 03_gradient_descent.ipynb is a lesson")
-    assert "exercises/03_gradient_descent/03_gradient_descent.ipynb" in message
+def test_a_lesson_says_there_is_nothing_to_grade_and_points_to_its_exercise():
+    (entry,) = lesson_report("notebooks/03_gradient_descent.ipynb", ROOT)["failed"]
+    assert entry["source"] == ("Nothing to grade here: 03_gradient_descent.ipynb is a lesson, "
+                               "not an exercise.")
+    assert entry["raw_error"].splitlines()[1] == (
+        "The graded exercise of this chapter is "
+        "exercises/03_gradient_descent/03_gradient_descent.ipynb: open it and press Validate "
+        "there.")
+    assert entry["error"].startswith(_DIALOG_STYLE)
+    (entry,) = lesson_report("notebooks/00_welcome.ipynb", ROOT)["failed"]
+    assert entry["raw_error"].endswith("The graded exercises are in the exercises/ folder.")
 
 
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))

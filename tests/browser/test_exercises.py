@@ -102,6 +102,9 @@ def test_a_wrong_answer_gets_the_short_message_and_validate_lists_the_tasks(open
 
 def test_validate_on_a_lesson_says_there_is_nothing_to_grade(open_notebook):
     nb = open_notebook(LESSON)
-    dialog = " ".join(_validate_dialog(nb.page).split())
-    assert "Nothing to grade here: 02_linear_regression_closed_form.ipynb is a lesson" in dialog
-    assert "Success" not in dialog
+    lines = [line.strip() for line in _validate_dialog(nb.page).splitlines() if line.strip()]
+    assert lines == [
+        "Nothing to grade here: 02_linear_regression_closed_form.ipynb is a lesson, not an "
+        "exercise.",
+        "The graded exercise of this chapter is exercises/02_linear_regression_closed_form/"
+        "02_linear_regression_closed_form.ipynb: open it and press Validate there."]
