@@ -5,8 +5,10 @@ Run by ``make test-hub`` (as root: it creates system users). It prepares the mac
 ``deploy/jupyterhub/jupyterhub_config.py`` on free loopback ports, and plays one instructor and
 three learners through the same HTTP endpoints the JupyterLab panels call (formgrader for the
 instructor, the Assignments panel for learners). One learner also logs in with Chromium, sees
-a released chapter in the Assignments panel and fetches it there. Every user, process and file
-it made is removed at the end.
+a released chapter in the Assignments panel and fetches it there. Grading is the README's one
+command (root, ``--gradebook``); the instructor's own ``nbgrader export`` and formgrader then
+show the scores, and feedback is generated and released from the formgrader. Every user,
+process and file it made is removed at the end.
 """
 
 from __future__ import annotations
