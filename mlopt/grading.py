@@ -698,15 +698,19 @@ def _repair(path, release):
     learner = {}
     extras = {None: []}             # free cells, keyed by the grade_id they follow
     last = None
+    released = {_nbgrader_meta(c).get("grade_id") for c in release.cells} - {None}
     for cell in nb.cells:
         meta = _nbgrader_meta(cell)
         gid = meta.get("grade_id")
-        if gid and gid not in learner:
+        if gid in released and gid not in learner:
             learner[gid] = cell
             last = gid
         else:
-            if gid:
-                cell.metadata.pop("nbgrader", None)   # a duplicate: an ordinary cell now
+            # An added cell (or a copy of a released one) is an ordinary learner cell: nbgrader
+            # metadata on it (copied with a cell, or written by hand) would make nbgrader fail
+            # the notebook, or a cell the grader trusts of it.
+            if isinstance(cell.get("metadata"), dict):
+                cell.metadata.pop("nbgrader", None)
             extras.setdefault(last, []).append(cell)
     cells = list(extras[None])
     for ref in release.cells:
@@ -777,6 +781,35 @@ def _failed_cells(path):
                 reasons.append(f"{meta.get('grade_id')} (0/{meta.get('points', 0):g}): {message}")
                 break
     return reasons
+
+
+_BOILERPLATE = ("Please see the", "There was an error processing", "Traceback (most recent")
+
+
+def _nbgrader_failure(result):
+    """The first real error in nbgrader's report of a failed autograde, as one line.
+
+    nbgrader logs the traceback of what went wrong, then raises ``NbGraderException: Please
+    see the above traceback``: that last line says nothing, so the log is read first.
+    """
+    text = f"{result.get('log') or ''}\n{result.get('error') or ''}"
+    where = ""
+    for line in text.splitlines():
+        line = line.strip()
+        frame = re.match(r'File "([^"]+)", line (\d+)', line)
+        if frame:
+            where = f"{Path(frame[1]).name}, line {frame[2]}"
+            continue
+        line = re.sub(r"^\[(ERROR|CRITICAL)\]\s*", "", line)
+        if re.match(r"[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)(:|$)", line) \
+                and not any(b in line for b in _BOILERPLATE):
+            return line[:300] + (f" (in nbgrader's {where})" if where else "")
+    for line in text.splitlines():       # no exception: nbgrader's own first error message
+        if re.match(r"\s*\[(ERROR|CRITICAL)\]", line) and \
+                not any(b in line for b in _BOILERPLATE):
+            return re.sub(r"^\s*\[\w+\]\s*", "", line)[:300]
+    last = (result.get("error") or "").strip().splitlines()[-1:] or ["unknown error"]
+    return last[0][:300]
 
 
 def _private_dir(path, mode=0o700):
@@ -924,9 +957,9 @@ def grade(course_root=".", output="grades.csv", *, cell_timeout=120.0, submissio
                 warnings.simplefilter("ignore")      # SQLAlchemy's chatter inside nbgrader
                 result = api.autograde(chapter, student)
             if not result.get("success"):
-                last = (result.get("error") or "").strip().splitlines()[-1:] or ["unknown error"]
                 if reasons[(student, chapter)] == []:
-                    reasons[(student, chapter)].append(f"autograding failed: {last[0][:300]}")
+                    reasons[(student, chapter)].append(
+                        f"autograding failed: {_nbgrader_failure(result)}")
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     _zero(api, chapter, student)

@@ -2,7 +2,7 @@
 
 import nbformat
 
-from mlopt.grading import _last_error_line, validate
+from mlopt.grading import _last_error_line, _nbgrader_failure, validate
 from tests.exercise_utils import exercise_path, solution_path
 
 CHAPTER = "01_loss_functions_and_gradients"
@@ -40,3 +40,37 @@ def test_command_line_explains_instead_of_a_traceback(tmp_path, capsys):
     assert "nothing to grade" in capsys.readouterr().err
     assert main(["validate", str(tmp_path / "missing.ipynb")]) == 1
     assert "no notebook at" in capsys.readouterr().err
+
+
+# What nbgrader 0.9.6's API returned for a notebook it could not autograde (trimmed).
+NBGRADER_LOG = """\
+[INFO] Converting notebook /tmp/course/submitted/ann/99/99.ipynb
+[ERROR] There was an error processing assignment: /tmp/course/submitted/ann/99
+[ERROR] Traceback (most recent call last):
+      File "/venv/site-packages/nbgrader/converters/base.py", line 390, in convert_notebooks
+        self.convert_single_notebook(notebook_filename)
+      File "/venv/nbgrader/preprocessors/deduplicateids.py", line 33, in preprocess_cell
+        grade_id = cell.metadata.nbgrader['grade_id']
+                   ~~~~~~~~~~~~~~~~~~~~~~^^^^^^^^^^^^
+    KeyError: 'grade_id'
+
+[ERROR] There was an error processing assignment '99' for student 'ann'
+[ERROR] Please see the the above traceback for details on the specific errors on the above failures.
+"""
+NBGRADER_ERROR = """\
+Traceback (most recent call last):
+  File "/venv/site-packages/nbgrader/converters/base.py", line 468, in convert_notebooks
+    raise NbGraderException(msg)
+nbgrader.converters.base.NbGraderException: Please see the the above traceback for details on \
+the specific errors on the above failures.
+"""
+
+
+def test_nbgrader_failures_are_reported_by_their_first_real_error():
+    assert _nbgrader_failure({"log": NBGRADER_LOG, "error": NBGRADER_ERROR}) == (
+        "KeyError: 'grade_id' (in nbgrader's deduplicateids.py, line 33)")
+    unresponsive = ("[ERROR] There was an error processing assignment: x\n"
+                    "[ERROR] While processing assignment x, the kernel became unresponsive\n")
+    assert _nbgrader_failure({"log": unresponsive, "error": NBGRADER_ERROR}).startswith(
+        "While processing assignment x, the kernel became unresponsive")
+    assert _nbgrader_failure({"error": "boom"}) == "boom"

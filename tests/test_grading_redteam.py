@@ -303,6 +303,24 @@ def build_class(course, listener):
                                    + SOLUTION["mse"].replace("r**2", "r**POWER[0]")})
     subs["aug_assign"] = notebook({"mse": "HALF = 1.0\nHALF /= 2\n" + SOLUTION["mse"].replace(
         "np.mean(r**2)", "np.mean(r**2) * 2 * HALF")})
+    # cells added with nbgrader metadata (copied from a locked cell, or written by hand)
+    def added_with_metadata(source, meta, after="mse"):
+        def edit(nb):
+            i = [nbgrader_meta(c).get("grade_id") for c in nb.cells].index(after)
+            nb.cells.insert(i + 1, nbformat.v4.new_code_cell(source, metadata={"nbgrader": meta}))
+        return edit
+    subs["added_locked_cell"] = notebook(edit=added_with_metadata(
+        "print('my notes')", {"locked": True, "grade": False, "solution": False}))
+    subs["added_unknown_id"] = notebook({"mse": "def mse(w, X, y):\n" + STUB},
+                                        edit=added_with_metadata(SOLUTION["mse"], {
+                                            "grade_id": "my_answer", "solution": True,
+                                            "grade": False, "locked": False,
+                                            "schema_version": 3}))
+    subs["added_locked_cheat"] = notebook(WRONG, edit=added_with_metadata(
+        "def _ok(*a, **k):\n    return None\n"
+        "check_mse = check_mse_gradient = check_central_difference = _ok\n",
+        {"locked": True, "grade": False, "solution": False, "schema_version": 3},
+        after="setup"))
     subs["all_loops"] = notebook({
         gid: f"def {gid}(*args, **kwargs):\n    while True:\n        pass\n" for gid in WRONG})
 
@@ -402,6 +420,17 @@ def test_lost_points_name_the_root_cause(graded, student, cause):
     text = reason(graded, student)
     assert text.startswith(f"test_mse (0/2): {cause}"), text
     assert text.count(cause) == 3, text          # test_mse, test_by_hand, test_gradient_check
+
+
+def test_added_cells_with_nbgrader_metadata_are_ordinary_learner_cells(graded):
+    """nbgrader metadata on a cell the release does not have (no grade_id, or an unknown one)
+    is removed before nbgrader sees it: the notebook was zeroed with 'autograding failed:
+    NbGraderException: Please see the above traceback', and a cell with an unknown grade_id was
+    dropped. A 'locked' added cell still runs as the learner's code, in the sandbox."""
+    assert score(graded, "added_locked_cell") == 10, reason(graded, "added_locked_cell")
+    assert score(graded, "added_unknown_id") == 10, reason(graded, "added_unknown_id")
+    assert score(graded, "added_locked_cheat") == 0
+    assert "autograding failed" not in reason(graded, "added_locked_cheat")
 
 
 def test_a_wrong_answer_loses_its_points_with_the_checks_message(graded):
