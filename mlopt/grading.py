@@ -40,8 +40,9 @@ Why this design
   timeout or crash restarts the learner's process and the remaining tests still run. Before
   nbgrader sees a notebook, it is read and repaired against the release: deleted or edited
   setup and test cells are put back, a missing answer cell becomes the stub, and each repair
-  is a reason. ``grades.csv`` is nbgrader's export plus a ``reason`` column naming every lost
-  point (test cell, points, the check's message) and every repair. The run exits 0 whenever
+  is a reason. ``grades.csv`` is nbgrader's export plus a ``points_lost`` column and a
+  ``reason`` column naming every lost point (test cell, points, the check's message or the
+  root cause: a definition that failed, a skipped loop) and every repair. The run exits 0 whenever
   the course itself is sound; only a broken course (no ``submitted/``, nbgrader cannot
   generate the release) is an error.
 * **Learner files are never modified.** ``submitted/`` is read once and copied; printed output
@@ -828,7 +829,8 @@ def grade(course_root=".", output="grades.csv", *, cell_timeout=120.0, submissio
         Folder with ``solutions/``, ``submitted/`` and ``nbgrader_config.py``.
     output : str or Path, default="grades.csv"
         CSV to write, relative to ``course_root``: nbgrader's export (one row per student and
-        chapter, ``score`` and ``max_score``) plus a ``reason`` column. Beside it,
+        chapter, ``score`` and ``max_score``) plus ``points_lost`` (``max_score - score``) and
+        ``reason`` (each lost point: the test cell, its points and why) columns. Beside it,
         ``autograded/`` (each executed notebook) and ``feedback/<student>/<chapter>/`` (an HTML
         report per notebook, ready for ``nbgrader release_feedback``). When root grades a
         course folder another user owns (an instructor's, on a hub), these are written by a
@@ -1129,7 +1131,17 @@ def _zero(api, chapter, student):
         gb.db.commit()
 
 
+def _points_lost(row):
+    """``max_score - score`` as nbgrader writes numbers (``"4.0"``), or "" if unknown."""
+    try:
+        return str(max(float(row["max_score"]) - float(row["score"]), 0.0))
+    except (KeyError, TypeError, ValueError):
+        return ""
+
+
 def _write_with_reasons(src, dest, reasons, extra_rows):
+    """nbgrader's export plus ``points_lost`` (``max_score - score``: what a review of the
+    reasons could still give) and ``reason`` (why each point was lost)."""
     with open(src, newline="") as f:
         rows = list(csv.DictReader(f))
         fields = list(rows[0].keys()) if rows else ["assignment", "student_id", "score",
@@ -1139,12 +1151,13 @@ def _write_with_reasons(src, dest, reasons, extra_rows):
         why = reasons.get(key)
         if why is None:
             why = ["no submission"]
+        row["points_lost"] = _points_lost(row)
         row["reason"] = "; ".join(why)
     for student, chapter, why in extra_rows:
         rows.append({**{k: "" for k in fields}, "assignment": chapter, "student_id": student,
-                     "score": "0", "reason": why})
+                     "score": "0", "points_lost": "", "reason": why})
     with open(dest, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=[*fields, "reason"])
+        writer = csv.DictWriter(f, fieldnames=[*fields, "points_lost", "reason"])
         writer.writeheader()
         writer.writerows(rows)
 

@@ -537,6 +537,19 @@ def test_every_lost_point_has_a_reason(graded):
             assert row["reason"], student
 
 
+def test_the_points_at_stake_are_a_column(graded):
+    """points_lost = max_score - score, so an instructor sees what a review could still give."""
+    rows = graded["rows"]
+    assert rows["wrong_sign"]["points_lost"] == "4.0"
+    assert rows["honest"]["points_lost"] == "0.0"
+    assert rows["binary"]["points_lost"] == "10.0"
+    for student, row in rows.items():
+        assert float(row["points_lost"]) == float(row["max_score"]) - float(row["score"]), student
+        lost = sum(float(part.split("/", 1)[1].split(")", 1)[0])
+                   for part in row["reason"].split("; ") if " (0/" in part)
+        assert lost <= float(row["points_lost"]), (student, row["reason"])
+
+
 def test_results_are_decoded_without_pickle():
     import io
 
