@@ -25,6 +25,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def stop_group(proc, timeout):
+    """Stop a process started with ``start_new_session=True`` and all it started: SIGTERM to
+    its process group, then SIGKILL if it has not exited within ``timeout`` seconds."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
 @contextlib.contextmanager
 def serve(target, *, cwd, token, log, extra_args="", env=None, wait=60.0):
     """Run ``make TARGET`` in ``cwd`` on a free loopback port; yield its base URL.
@@ -57,8 +67,4 @@ def serve(target, *, cwd, token, log, extra_args="", env=None, wait=60.0):
                     time.sleep(0.5)
             yield base
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+            stop_group(proc, timeout=30)

@@ -22,7 +22,6 @@ import pwd
 import re
 import secrets
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -32,6 +31,8 @@ from pathlib import Path
 import nbformat
 import pytest
 import requests
+
+from tests.lab_server import stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 HUB = ROOT / "deploy" / "jupyterhub"
@@ -149,11 +150,7 @@ def hub(cls):
             time.sleep(0.5)
         yield Hub(base, token, prefix, names, passwords)
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        stop_group(proc, timeout=20)
         log.close()
         if os.environ.get("MLOPT_HUB_KEEP") != "1":
             shutil.rmtree(prefix, ignore_errors=True)
