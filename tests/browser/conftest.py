@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -140,10 +139,20 @@ def browser(chromium_path, tmp_path_factory):
         context.close()
 
 
+class _Pages:
+    """One JupyterLab page per worker, kept from test to test: loading JupyterLab costs
+    Chromium seconds of CPU, and the suite is CPU-bound on 2 cores. A test that fails leaves
+    the page closed, so that the next test starts on a fresh load."""
+
+    page = None
+
+
 @pytest.fixture
 def page(browser, request):
-    page = browser.new_page()
-    page.set_default_timeout(60_000)
+    if _Pages.page is None or _Pages.page.is_closed():
+        _Pages.page = browser.new_page()
+        _Pages.page.set_default_timeout(60_000)
+    page = _Pages.page
     yield page
     if getattr(request.node, "failed_call", False):
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -154,29 +163,68 @@ def page(browser, request):
             print(f"\nscreenshot of the failure: {shot}")
         except Exception as error:  # the page may be gone
             print(f"\nno screenshot: {error}")
-    page.close()
+        page.close()
+        return
+    try:  # close what the test opened, without saving, and stop its kernels
+        page.evaluate(CLOSE_ALL)
+    except Exception:  # a page that cannot do this is not reused
+        page.close()
+
+
+# Every document in the main area closed unsaved (dispose asks nothing), its kernel shut down.
+CLOSE_ALL = """async () => {
+    const app = window.jupyterapp;
+    if (!app) return;
+    for (const widget of Array.from(app.shell.widgets('main'))) {
+        if (widget.sessionContext && widget.sessionContext.session) {
+            await widget.sessionContext.shutdown();
+        }
+        widget.dispose();
+    }
+}"""
 
 
 class Notebook:
     """One open notebook in JupyterLab, driven through the page as a learner does, and read
     through the JupyterLab application object (``--LabApp.expose_app_in_browser``)."""
 
-    def __init__(self, page, base, path):
+    def __init__(self, page, base, path, *, reload=False):
+        """Open ``path``: in the JupyterLab already on the page, as the file browser does, or
+        by loading ``/lab/tree/PATH`` (a new page load) when the page is elsewhere or when
+        ``reload``. Waits until the notebook's kernel is idle."""
         self.page, self.base, self.path = page, base, path
-        page.goto(f"{base}/lab/tree/{path}?token={TOKEN}&reset")
-        page.wait_for_selector(".jp-NotebookPanel .jp-Cell")
-        page.wait_for_function(
-            """() => { const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-                       return w && w.sessionContext && w.sessionContext.session
-                         && w.sessionContext.session.kernel
-                         && w.sessionContext.session.kernel.status === 'idle'; }""",
-            timeout=120_000)
+        if reload or not page.url.startswith(f"{base}/lab"):
+            page.goto(f"{base}/lab/tree/{path}?token={TOKEN}&reset")
+            page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell")
+            page.evaluate("() => window.jupyterapp.restored")
+        self.id = page.evaluate("""async (path) => {
+            const app = window.jupyterapp;
+            const widget = await app.commands.execute(
+                'docmanager:open', {path, factory: 'Notebook'});
+            app.shell.activateById(widget.id);
+            await widget.context.ready;
+            return widget.id; }""", path)
+        self.panel = page.locator(f"[id='{self.id}']")
+        self.panel.locator(".jp-Cell").first.wait_for()
+        self.until("""const session = panel.sessionContext.session;
+                      return session && session.kernel && session.kernel.status === 'idle';""",
+                   timeout=120)
 
     def js(self, body, arg=None):
         """Evaluate ``body`` with ``panel`` (the notebook panel) and ``arg`` in scope."""
         return self.page.evaluate(
-            f"async (arg) => {{ const panel = window.jupyterapp.shell.currentWidget; {body} }}",
-            arg)
+            "async ([id, arg]) => { const panel = Array.from(window.jupyterapp.shell.widgets("
+            f"'main')).find(w => w.id === id); {body} }}", [self.id, arg])
+
+    def until(self, body, arg=None, timeout=60):
+        """Wait until ``body`` (as in :meth:`js`) returns true, looking every 0.1 s in the page."""
+        if not self.js(f"""const deadline = Date.now() + {timeout * 1000};
+                          const ok = async () => {{ {body} }};
+                          while (!(await ok())) {{
+                              if (Date.now() > deadline) return false;
+                              await new Promise(resolve => setTimeout(resolve, 100)); }}
+                          return true;""", arg):
+            raise AssertionError(f"{self.path}: not within {timeout} s: {body}")
 
     def restart_and_run_all(self, timeout=RUN_TIMEOUT):
         """Kernel menu > Restart Kernel and Run All Cells..., confirm, wait until done.
@@ -188,31 +236,36 @@ class Notebook:
         self.page.locator(".lm-Menu-itemLabel",
                           has_text="Restart Kernel and Run All Cells").click()
         self.page.locator(".jp-Dialog .jp-mod-accept").click()
-        deadline = time.monotonic() + timeout
-        time.sleep(1.0)
-        while time.monotonic() < deadline:
-            state = self.js("""
-                const cells = panel.context.model.toJSON().cells;
-                const errors = [];
-                cells.forEach((c, i) => (c.outputs || []).forEach(o => {
-                    if (o.output_type === 'error') errors.push([i, o.ename, o.evalue]); }));
-                const code = cells.filter(c => c.cell_type === 'code');
-                const running = panel.content.node.querySelectorAll(
-                    '.jp-InputPrompt').length && Array.from(panel.content.node.querySelectorAll(
-                    '.jp-InputPrompt')).some(p => p.textContent.includes('*'));
-                return {errors, done: code.every(c => c.execution_count !== null) && !running
-                        && panel.sessionContext.session.kernel.status === 'idle'};""")
-            if state["errors"] or state["done"]:
-                return [tuple(e) for e in state["errors"]]
-            time.sleep(0.5)
-        self.js("""const busy = Array.from(panel.content.node.querySelectorAll('.jp-InputPrompt'))
-                       .find(p => p.textContent.includes('*'));
-                   if (busy) busy.scrollIntoView();""")  # for the screenshot
-        raise AssertionError(f"{self.path}: Run All did not finish within {timeout} s")
+        # Run All first queues every code cell (its count becomes null: "[*]"); it is done when
+        # every code cell has a count again and the kernel is idle, or at the first error.
+        try:
+            self.until("""
+                const cells = panel.model.cells, errors = [];
+                let counted = true;
+                for (let i = 0; i < cells.length; i++) {
+                    const cell = cells.get(i);
+                    if (cell.type !== 'code') continue;
+                    if (cell.executionCount === null) { counted = false; panel.mloptQueued = true; }
+                    for (let j = 0; j < cell.outputs.length; j++) {
+                        const out = cell.outputs.get(j).toJSON();
+                        if (out.output_type === 'error') errors.push([i, out.ename, out.evalue]);
+                    }
+                }
+                panel.mloptErrors = errors;
+                return errors.length > 0 || (panel.mloptQueued && counted
+                    && panel.sessionContext.session.kernel.status === 'idle');""",
+                       timeout=timeout)
+        except AssertionError as late:
+            self.js("""const busy = Array.from(panel.content.node.querySelectorAll(
+                           '.jp-InputPrompt')).find(p => p.textContent.includes('*'));
+                       if (busy) busy.scrollIntoView();""")  # for the screenshot
+            raise AssertionError(
+                f"{self.path}: Run All did not finish within {timeout} s") from late
+        return [tuple(e) for e in self.js("return panel.mloptErrors;")]
 
     def cell(self, source_fragment):
         """The code cell whose source contains ``source_fragment`` (a Playwright locator)."""
-        return self.page.locator(".jp-CodeCell").filter(
+        return self.panel.locator(".jp-CodeCell").filter(
             has=self.page.locator(".jp-InputArea", has_text=source_fragment)).last
 
     def kernel_eval(self, code):
@@ -230,11 +283,10 @@ class Notebook:
             return out;""", code)
 
     def save(self):
-        self.page.locator(".jp-NotebookPanel .jp-Notebook").first.click()
+        self.panel.locator(".jp-Notebook").first.click()
         self.page.keyboard.press("Escape")
         self.page.keyboard.press("Control+s")
-        self.page.wait_for_function(
-            "() => !window.jupyterapp.shell.currentWidget.context.model.dirty")
+        self.until("return !panel.context.model.dirty;")
 
 
 @pytest.fixture

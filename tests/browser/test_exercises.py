@@ -39,8 +39,9 @@ def _output_text(nb, cell):
     return output.first.inner_text()
 
 
-def _validate_dialog(page):
-    page.locator(".jp-NotebookPanel-toolbar .validate-button").first.click()
+def _validate_dialog(nb):
+    page = nb.page
+    nb.panel.locator(".jp-NotebookPanel-toolbar .validate-button").click()
     body = page.locator(".jp-Dialog #validation-message")
     body.wait_for(timeout=240_000)
     text = body.inner_text()
@@ -54,7 +55,7 @@ def _validate_dialog(page):
 def test_learner_view_has_validate_and_no_authoring_tools(open_notebook):
     nb = open_notebook(UNTOUCHED)
     page = nb.page
-    assert page.locator(".jp-NotebookPanel-toolbar .validate-button").count() == 1
+    assert nb.panel.locator(".jp-NotebookPanel-toolbar .validate-button").count() == 1
     assert page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").count() == 0
     assert page.locator("text=Create Assignment").count() == 0
 
@@ -88,7 +89,7 @@ def test_a_wrong_answer_gets_the_short_message_and_validate_lists_the_tasks(open
     assert "gd_step(w, grad, lr) is wrong" in lines[1] and "uphill" in lines[1]
     assert len(lines) <= 3 and "Traceback" not in text and "mlopt" not in text
 
-    dialog = _validate_dialog(page)
+    dialog = _validate_dialog(nb)
     lines = [line.strip() for line in dialog.splitlines() if line.strip()]
     titles = list(dict.fromkeys(task_titles(json.loads((ROOT / EXERCISE).read_text(
         encoding="utf-8"))).values()))
@@ -102,7 +103,7 @@ def test_a_wrong_answer_gets_the_short_message_and_validate_lists_the_tasks(open
 
 def test_validate_on_a_lesson_says_there_is_nothing_to_grade(open_notebook):
     nb = open_notebook(LESSON)
-    lines = [line.strip() for line in _validate_dialog(nb.page).splitlines() if line.strip()]
+    lines = [line.strip() for line in _validate_dialog(nb).splitlines() if line.strip()]
     assert lines == [
         "Nothing to grade here: 02_linear_regression_closed_form.ipynb is a lesson, not an "
         "exercise.",

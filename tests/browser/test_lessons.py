@@ -108,7 +108,7 @@ def test_lesson_runs_and_its_explorers_follow_their_controls(open_notebook, name
 
     page = nb.page
     for i, kind in cells:
-        cell = page.locator(".jp-Notebook .jp-Cell").nth(i)
+        cell = nb.panel.locator(".jp-Cell").nth(i)
         cell.scroll_into_view_if_needed()
         cell.locator(".widget-output img").first.wait_for(state="visible", timeout=30_000)
         figures = int(nb.kernel_eval(OPEN_FIGURES))
@@ -139,9 +139,9 @@ def _reopened_shows_snapshots(nb, name, cells):
     assert nb.js("return panel.context.model.cells.get(arg).trusted", cells[0][0])
     nb.js("await panel.sessionContext.shutdown(); return true;")
     page = nb.page
-    reopened = type(nb)(page, nb.base, nb.path)  # a new page load: the widget models are gone
+    reopened = type(nb)(page, nb.base, nb.path, reload=True)  # the widget models are gone
     for i, kind in cells:
-        cell = page.locator(".jp-Notebook .jp-Cell").nth(i)
+        cell = reopened.panel.locator(".jp-Cell").nth(i)
         cell.scroll_into_view_if_needed()
         output = cell.locator(".jp-OutputArea-output").first
         output.locator("img").or_(output.get_by_text("Error displaying widget")).wait_for(
