@@ -283,10 +283,14 @@ class Notebook:
             return out;""", code)
 
     def save(self):
+        """Ctrl+S in command mode; waits until the server has written the file (its
+        last-modified time changed), so that a test looks at the saved file, not the old one."""
+        before = self.js("return panel.context.contentsModel.last_modified;")
         self.panel.locator(".jp-Notebook").first.click()
         self.page.keyboard.press("Escape")
         self.page.keyboard.press("Control+s")
-        self.until("return !panel.context.model.dirty;")
+        self.until("""return panel.context.contentsModel.last_modified !== arg
+                             && !panel.context.model.dirty;""", before)
 
 
 @pytest.fixture

@@ -64,9 +64,10 @@ def test_opening_and_saving_an_untouched_exercise_leaves_git_clean(open_notebook
     nb = open_notebook(UNTOUCHED)  # waits for the kernel: its language_info has arrived
     assert nb.js("return panel.context.model.getMetadata('language_info').version")
     nb.save()
-    status = subprocess.run(["git", "status", "--porcelain", "--", UNTOUCHED], cwd=course,
-                            capture_output=True, text=True, check=True).stdout
-    assert status == "", f"saving an untouched exercise changed it:\n{status}"
+    git = dict(cwd=course, capture_output=True, text=True, check=True)
+    status = subprocess.run(["git", "status", "--porcelain", "--", UNTOUCHED], **git).stdout
+    diff = subprocess.run(["git", "diff", "--", UNTOUCHED], **git).stdout
+    assert status == "", f"saving an untouched exercise changed it:\n{status}{diff[:3000]}"
 
 
 def test_a_wrong_answer_gets_the_short_message_and_validate_lists_the_tasks(open_notebook):

@@ -79,6 +79,6 @@ def test_a_plain_jupyter_lab_saves_an_untouched_exercise_unchanged(page, plain_l
                     f"{pinned}: only make lab's save hook keeps them clean here")
     nb.save()
     assert "mlopt: learner Validate" not in Path(log).read_text()  # no course extension
-    status = subprocess.run(["git", "status", "--porcelain", "--", EXERCISE], cwd=course,
-                            capture_output=True, text=True, check=True).stdout
-    assert status == "", f"a plain jupyter lab changed an untouched exercise:\n{status}"
+    diff = subprocess.run(["git", "diff", "--", EXERCISE], cwd=course, capture_output=True,
+                          text=True, check=True).stdout
+    assert diff == "", f"a plain jupyter lab changed an untouched exercise:\n{diff[:3000]}"
