@@ -319,9 +319,14 @@ SNAPSHOT_CAPTION = "snapshot: run the cell to use the sliders"
 
 
 def _png(fig, **kwargs):
-    """The figure as a PNG of at most 128 colours: a quarter of the bytes, the same picture."""
+    """The figure as a PNG of at most 128 colours: a quarter of the bytes, the same picture.
+
+    ``kwargs`` go to ``savefig``. The explorers' figures use constrained layout, which already
+    fits every label and legend inside the figure: without ``bbox_inches="tight"`` (a second
+    layout pass) a redraw takes about 0.2 s less.
+    """
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", bbox_inches="tight", **kwargs)
+    fig.savefig(buffer, format="png", **kwargs)
     buffer.seek(0)
     image = PIL.Image.open(buffer).convert("RGB")
     image = image.quantize(colors=128, method=PIL.Image.Quantize.FASTOCTREE)
@@ -447,7 +452,7 @@ class Explorer(ipywidgets.VBox):
         caption = self._figure.text(0.5, 1.0, SNAPSHOT_CAPTION, ha="center", va="bottom",
                                     fontsize=11, style="italic", color="0.3")
         try:
-            return _png(self._figure, dpi=dpi)
+            return _png(self._figure, dpi=dpi, bbox_inches="tight")  # the caption is above
         finally:
             caption.remove()
 
