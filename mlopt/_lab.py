@@ -221,11 +221,11 @@ def failure_line(raw_error):
     raised = _RAISED.match(body[0])
     if raised:
         return f"{raised.group(1)} raised {_first_sentence(body[-1])}"
-    line = _first_sentence(body[0])
-    for other in body[1:]:
-        uses = _USES_FAILED.match(other)
-        if uses:
-            return f"knock-on failure: fix {uses.group(1)} first ({line})"
+    uses = [m.group(1) for m in map(_USES_FAILED.match, body) if m]
+    message = [line for line in body if not _USES_FAILED.match(line)]
+    line = _first_sentence(message[0]) if message else "its check failed"
+    if uses:
+        return f"knock-on failure: fix {uses[0]} first ({line})"
     return line
 
 

@@ -11,6 +11,7 @@ import html
 import json
 import re
 import secrets
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -110,6 +111,10 @@ def test_learners_get_validate_and_no_authoring_tools(lab):
     disabled = _disabled(*lab)
     assert AUTHORING | EXCHANGE <= disabled
     assert "@jupyter/nbgrader:validate-assignment" not in disabled
+    base, token = lab
+    with pytest.raises(urllib.error.HTTPError) as missing:  # no formgrader on the server either
+        _get(f"{base}/formgrader?token={token}")
+    assert missing.value.code == 404
 
 
 def test_instructors_get_the_authoring_tools(lab_instructor):

@@ -87,9 +87,9 @@ WRONG_GD = ("gd_step(w, grad, lr) is wrong: you stepped uphill: the gradient poi
 BLOCKED = ("gradient_descent could not be checked: it calls gd_step, which is not answered yet: "
            "replace `raise NotImplementedError()` with your code (in the cell that defines "
            "gd_step).")
-USES_FAILED = ("gradient_descent(grad_fn, w0, lr, n_steps) is wrong: the iterates climb the "
-               "loss: each step is w - lr * grad_fn(w), with a minus.\n"
-               "gradient_descent uses gd_step, whose check failed above: fix gd_step first.")
+USES_FAILED = ("gradient_descent uses gd_step, whose check failed above: fix gd_step first.\n"
+               "gradient_descent(grad_fn, w0, lr, n_steps) is wrong: the iterates climb the "
+               "loss: each step is w - lr * grad_fn(w), with a minus.")
 RAISED = ("gd_step raised IndexError while check_gd_step was running it:\n"
           "IndexError                                Traceback (most recent call last)\n"
           "----> 2     return w - lr * grad[7]\n"

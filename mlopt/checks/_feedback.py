@@ -15,8 +15,8 @@ What is shown, with the exception name unchanged (nbgrader and the tests still s
   ``raise NotImplementedError()`` with your code";
 * a task that fails only because another answer is missing: "``gradient_descent`` could not
   be checked: it calls ``gd_step``, which is not answered yet: ...";
-* a task whose function uses another one whose check failed in this session: the check's
-  message and a line naming that function ("fix it first");
+* a task whose function uses another one whose check failed in this session: first a line
+  naming that function ("fix it first"), then the check's message;
 * an error raised in the learner's own code while a check runs it: the learner's lines of the
   traceback only.
 """
@@ -160,12 +160,10 @@ def feedback_lines(shell, etype, value, tb):
 
     if kinds[-1] == "check" and issubclass(etype, AssertionError):
         _failed.update(checked)
-        lines = [header, str(value)]
-        for name in checked:
-            used = _names_used(top.f_globals[name]) & (_failed - {name})
-            for other in sorted(used):
-                lines.append(f"{name} uses {other}, whose check failed above: fix {other} first.")
-        return lines
+        knock_on = [f"{name} uses {other}, whose check failed above: fix {other} first."
+                    for name in checked
+                    for other in sorted(_names_used(top.f_globals[name]) & (_failed - {name}))]
+        return [header, *knock_on, str(value)]  # the cause first, then what the check saw
 
     if learner and shell is not None:  # the learner's code raised while a check ran it
         _failed.update(checked)
