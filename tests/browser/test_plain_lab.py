@@ -5,10 +5,10 @@ learner may also start ``.venv/bin/jupyter lab`` by hand. The exercises are gene
 metadata the course's kernel writes (``nbgrader_config.py``), so there too an untouched
 exercise stays clean, on the Python the course pins.
 
-(This test was opt-in for a while: it failed once in four runs, when the save was not yet
-awaited on the server side. Since ``Notebook.save`` waits until the file is written, it passed
-in every run: 4 full runs of the suite and 6 alone. tests/test_make_exercises.py tests the
-same property without a browser.)
+(This test was opt-in for a while: it failed once in four runs, for a cause not found. Since
+the page is kept from test to test and ``Notebook.save`` waits until the server has written the
+file, it passed in every run: 4 full runs of the suite and 6 alone; a failure now prints the
+diff. tests/test_make_exercises.py tests the same property without a browser.)
 """
 
 from __future__ import annotations
