@@ -61,13 +61,17 @@ def test_learner_view_has_validate_and_no_authoring_tools(open_notebook):
 
 
 def test_opening_and_saving_an_untouched_exercise_leaves_git_clean(open_notebook, course):
+    git = dict(cwd=course, capture_output=True, text=True, check=True)
+    # the tree as other tests on this worker left it (a lesson run and saved, say)
+    before = subprocess.run(["git", "status", "--porcelain"], **git).stdout
     nb = open_notebook(UNTOUCHED)  # waits for the kernel: its language_info has arrived
     assert nb.js("return panel.context.model.getMetadata('language_info').version")
     nb.save()
-    git = dict(cwd=course, capture_output=True, text=True, check=True)
     status = subprocess.run(["git", "status", "--porcelain", "--", UNTOUCHED], **git).stdout
     diff = subprocess.run(["git", "diff", "--", UNTOUCHED], **git).stdout
     assert status == "", f"saving an untouched exercise changed it:\n{status}{diff[:3000]}"
+    after = subprocess.run(["git", "status", "--porcelain"], **git).stdout
+    assert after == before, f"opening and saving it changed the tree:\n{before}\n->\n{after}"
 
 
 def test_a_wrong_answer_gets_the_short_message_and_validate_lists_the_tasks(open_notebook):
