@@ -134,7 +134,7 @@ def browser(chromium_path, tmp_path_factory):
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
             str(profile), executable_path=chromium_path, args=FLAGS, headless=True,
-            viewport={"width": 1400, "height": 1000})
+            viewport={"width": 1280, "height": 800}, reduced_motion="reduce")
         yield context
         context.close()
 

@@ -52,19 +52,16 @@ def _validate_dialog(nb):
     return text
 
 
-def test_learner_view_has_validate_and_no_authoring_tools(open_notebook):
-    nb = open_notebook(UNTOUCHED)
-    page = nb.page
-    assert nb.panel.locator(".jp-NotebookPanel-toolbar .validate-button").count() == 1
-    assert page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").count() == 0
-    assert page.locator("text=Create Assignment").count() == 0
-
-
-def test_opening_and_saving_an_untouched_exercise_leaves_git_clean(open_notebook, course):
+def test_an_exercise_has_validate_no_authoring_tools_and_saves_clean(open_notebook, course):
+    """The learner view, then opening and saving an untouched exercise leaves git clean."""
     git = dict(cwd=course, capture_output=True, text=True, check=True)
     # the tree as other tests on this worker left it (a lesson run and saved, say)
     before = subprocess.run(["git", "status", "--porcelain"], **git).stdout
     nb = open_notebook(UNTOUCHED)  # waits for the kernel: its language_info has arrived
+    page = nb.page
+    assert nb.panel.locator(".jp-NotebookPanel-toolbar .validate-button").count() == 1
+    assert page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").count() == 0
+    assert page.locator("text=Create Assignment").count() == 0
     assert nb.js("return panel.context.model.getMetadata('language_info').version")
     nb.save()
     status = subprocess.run(["git", "status", "--porcelain", "--", UNTOUCHED], **git).stdout
