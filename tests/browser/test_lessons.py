@@ -7,7 +7,7 @@ a run has converged), a click on the check box, a click and then a Ctrl+click in
 optimizer selection; the first slider is also dragged with the mouse (the figure follows
 when the handle is released: ``continuous_update=False``). After each change the figure (the
 image in the widget's output area) must be a new, different picture within a few seconds
-(``REDRAW_TIMEOUT``, several times the 0.5-1.5 s a redraw takes on the loaded CI machine), and
+(``REDRAW_TIMEOUT``, several times the 0.4-1.7 s a redraw takes on the loaded CI machine), and
 afterwards the kernel must hold no more open matplotlib figures than before. The time each
 redraw took is printed at the end of the run.
 
@@ -35,14 +35,7 @@ from tests.test_lab_extension import EXPLORER_CALL, LESSONS
 
 from .conftest import ROOT, SHOTS
 
-# The controls each explorer shows, in order (the optimizer selection is moved last, so that
-# every learning-rate slider moves a drawn run).
-CONTROLS = {
-    "gd_explorer": 5,          # lr, κ, steps, two start coordinates
-    "momentum_explorer": 5,    # lr, momentum, κ, steps, Nesterov
-    "optimizer_race": None,    # selection, one lr per optimizer, momentum, [κ], steps
-}
-REDRAW_TIMEOUT = 10  # "a few seconds"; a redraw takes about a second (0.5-1.5 s seen in CI)
+REDRAW_TIMEOUT = 10  # "a few seconds"; a redraw takes about a second (0.4-1.7 s in CI)
 OPEN_FIGURES = "import matplotlib.pyplot as _plt; print(len(_plt.get_fignums()))"
 NEW_PICTURE = """([cell, old]) => { const img = cell.querySelector('.widget-output img');
                                     return img !== null && img.src !== old; }"""

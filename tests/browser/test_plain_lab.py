@@ -7,8 +7,9 @@ exercise stays clean, on the Python the course pins.
 
 (This test was opt-in for a while: it failed once in four runs, for a cause not found. Since
 the page is kept from test to test and ``Notebook.save`` waits until the server has written the
-file, it passed in every run: 4 full runs of the suite and 6 alone; a failure now prints the
-diff. tests/test_make_exercises.py tests the same property without a browser.)
+file, it passed in every run: 4 full runs of the suite and 6 alone before it was switched back
+on, and every run since, two fresh-clone CI runs among them; a failure now prints the diff.
+tests/test_make_exercises.py tests the same property without a browser.)
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from tests.lab_server import free_port, stop_group
 from .conftest import ROOT, TOKEN, Notebook
 
 EXERCISE = "exercises/05_momentum_and_nesterov/05_momentum_and_nesterov.ipynb"
+
 
 @pytest.fixture(scope="module")
 def plain_lab(course, tmp_path_factory):
